@@ -4,6 +4,8 @@ import { PROFILE_NAMES, type ProfileName } from './profiles/names.ts';
 import { data, type DataSettings } from './profiles/data.ts';
 import { net, type NetSettings } from './profiles/net.ts';
 import { sgdStages, type SgdStagesSettings } from './profiles/sgd-stages.ts';
+import { basinModel, type BasinModelSettings } from './profiles/basin-model.ts';
+import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -16,6 +18,8 @@ export interface Profile {
   data: DataSettings;
   net: NetSettings;
   sgdStages: SgdStagesSettings;
+  basinModel: BasinModelSettings;
+  reluFits: ReluFitsSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -37,5 +41,7 @@ export function getProfile(name: string): Profile {
     data: data[n],
     net: net[n],
     sgdStages: sgdStages[n],
+    basinModel: basinModel[n],
+    reluFits: reluFits[n],
   };
 }

@@ -3,7 +3,9 @@
 // A step is a pure function of its inputs: it reads the artifacts of the steps it names in
 // `inputs`, the parameters it declared in `params`, and writes files into `outDir`. The planner
 // hashes all of that (plus the step's source files) into the step's cache key.
+import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Profile } from './profiles.ts';
+import type { JobRunner } from './workers/pool.ts';
 
 /** A finished, verified artifact in the cache: a read-only folder of files. */
 export interface ArtifactRef {
@@ -30,6 +32,10 @@ export interface StepContext<P = unknown> {
    * checkpoints. It is removed once the artifact is committed.
    */
   scratchDir: string;
+  /** runs independent jobs (e.g. training trajectories) in parallel worker processes */
+  jobs: JobRunner;
+  /** the engine fingerprint in the step's key (null for steps that do not use the engine) */
+  engine: EngineFingerprint | null;
   /** report progress of long work; cheap to call often */
   progress(done: number, total: number, detail?: string): void;
   log(message: string): void;
@@ -40,20 +46,25 @@ export interface StepModule<P = unknown> {
   run(ctx: StepContext<P>): Promise<void>;
 }
 
-export interface StepDef {
+/**
+ * How a step is declared to the planner. The planner derives the rest: the source files (the
+ * entry module, `extraSources`, and every local module they import, transitively), the key, and
+ * where the artifact lives.
+ */
+export interface StepDecl {
   /** unique name, e.g. `experiment:sgd-stages`, `figure:fig-03` */
   name: string;
   kind: StepKind;
-  /** repo-relative paths of the modules whose source (and local imports) define the step */
-  sources: string[];
-  /** repo-relative path of the module exporting `run` (one of `sources`) */
+  /** repo-relative path of the module exporting `run` */
   entry: string;
-  /** the profile parameters this step reads; canonical-JSON-able */
-  params: unknown;
+  /** further repo-relative modules the step loads dynamically (e.g. a figure module) */
+  extraSources?: string[];
+  /** the profile parameters this step reads; canonical-JSON-able, part of the key */
+  params(profile: Profile): unknown;
   /** names of the steps whose artifacts this step reads */
   inputs: string[];
   /** true when its numbers depend on the tensor backend (then the engine fingerprint is keyed) */
   usesEngine: boolean;
-  /** for figure / render steps: the figure id */
+  /** for figure and render steps: the figure id */
   figure?: string;
 }

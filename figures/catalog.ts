@@ -1,0 +1,107 @@
+// The 45 figures: one entry per figure, as data. Figures 1-5 follow the paper's captions; 6-45
+// are reconstructed from what the paper is known to contain, so their numbering and details may
+// differ from the original, and the site says so. A figure whose entry has no `build` is not
+// computed yet: it is listed as missing, never drawn.
+import type { Profile } from '../pipeline/profiles.ts';
+
+export type FigureSource = 'seed' | 'reconstructed';
+export type ExperimentId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7';
+export type SectionId = 'basins' | 'polynomial' | 'sgd' | 'bgd' | 'flat-minima' | 'overparametrization';
+
+export interface FigureBuild {
+  /** repo-relative path of the module exporting a FigureModule as `figure` */
+  module: string;
+  /** the steps whose artifacts it reads */
+  inputs: string[];
+  /** the profile settings it reads (part of its key) */
+  params(profile: Profile): unknown;
+}
+
+export interface CatalogEntry {
+  id: string;
+  number: number;
+  title: string;
+  source: FigureSource;
+  experiments: ExperimentId[];
+  section: SectionId;
+  /** what the panels show, in a sentence or two */
+  shows: string;
+  build?: FigureBuild;
+}
+
+export const SECTIONS: Record<SectionId, string> = {
+  basins: 'The landscape as a collection of basins',
+  polynomial: 'Polynomial networks and many degenerate minima',
+  sgd: 'What stochastic gradient descent explores',
+  bgd: 'The exact loss surface under batch gradient descent',
+  'flat-minima': 'Flat, degenerate global minima',
+  overparametrization: 'Overparametrization and generalization',
+};
+
+const fig = (
+  number: number,
+  title: string,
+  source: FigureSource,
+  experiments: ExperimentId[],
+  section: SectionId,
+  shows: string,
+  build?: FigureBuild,
+): CatalogEntry => ({ id: figureId(number), number, title, source, experiments, section, shows, build });
+
+export function figureId(n: number): string {
+  return `fig-${String(n).padStart(2, '0')}`;
+}
+
+export const CATALOG: CatalogEntry[] = [
+  fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.'),
+  fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', { module: 'figures/fig-03.ts', inputs: ['experiment:sgd-stages', 'analysis:sgd-stages-mds:layer-2'], params: (p) => ({ layer: 2, data: p.data }) }),
+  fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.'),
+  fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.'),
+  fig(6, 'The basin-fractal model', 'reconstructed', ['E1'], 'basins', 'The model landscape with 1, 2 and 3 levels of smaller basins on the walls: a 1-D profile and a 2-D heatmap of each.', { module: 'figures/fig-06.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(7, 'Training dynamics on the basin model', 'reconstructed', ['E1'], 'basins', 'Parallel and branched noisy gradient descent runs drawn over the basin-fractal landscape, with loss against step.', { module: 'figures/fig-07.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(8, 'Perturbation and interpolation on the basin model', 'reconstructed', ['E1'], 'basins', 'Which basin retraining ends in after small and large perturbations, and the loss along straight lines within a basin and between basins.', { module: 'figures/fig-08.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(9, 'Overparametrization does not harm generalization', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters (log scale), with the number of training examples marked.'),
+  fig(10, 'SGD trajectories of stage 2 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 2 alone.'),
+  fig(11, 'SGD trajectories of stage 3 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 3 alone.'),
+  fig(12, 'SGD trajectories of stage 4 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 4 alone.'),
+  fig(13, 'SGD trajectories of stage 6 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 6 alone.'),
+  fig(14, 'SGD trajectories of stage 7 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 7 alone.'),
+  fig(15, 'SGD trajectories of stage 8 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 8 alone.'),
+  fig(16, 'SGD trajectories of stage 9 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 9 alone.'),
+  fig(17, 'SGD trajectories of stage 10 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 10 alone.'),
+  fig(18, 'SGD trajectories of stage 11 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 11 alone.'),
+  fig(19, 'SGD trajectories of stage 12 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 12 alone.'),
+  fig(20, 'All stages labelled by training error (layer 2)', 'reconstructed', ['E3'], 'sgd', 'The MDS of all stages, each point labelled by the training error of its model.'),
+  fig(21, 'SGD trajectories across stages (layer 1)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 1: MDS of all stages and of stages 5-12.'),
+  fig(22, 'SGD trajectories across stages (layer 3)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 3: MDS of all stages and of stages 5-12.'),
+  fig(23, 'SGD trajectories across stages (layer 4)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 4: MDS of all stages and of stages 5-12.'),
+  fig(24, 'SGD trajectories across stages (layer 5)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 5: MDS of all stages and of stages 5-12.'),
+  fig(25, 'BGD branches (layer 1)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 1.'),
+  fig(26, 'BGD branches (layer 3)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 3.'),
+  fig(27, 'BGD branches (layer 4)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 4.'),
+  fig(28, 'BGD branches (layer 5)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 5.'),
+  fig(29, 'BGD branches with noise 0.5 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 0.5, with the error curves of the main trajectory and the branches.'),
+  fig(30, 'BGD branches with noise 1.0 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 1.0, with the error curves of the main trajectory and the branches.'),
+  fig(31, 'Perturbed global minimum, MDS of layer 1', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 1."),
+  fig(32, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3."),
+  fig(33, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4."),
+  fig(34, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5."),
+  fig(35, 'Confusion matrices of the four converged models', 'reconstructed', ['E5'], 'flat-minima', 'Train and test confusion matrices of the four models of Figure 5: the same errors, different solutions.'),
+  fig(36, 'Perturbed global minimum with noise 0.25 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.25.'),
+  fig(37, 'Perturbed global minimum with noise 0.5 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.5.'),
+  fig(38, 'Perturbed global minimum with noise 1.0 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 1.0.'),
+  fig(39, 'Polynomial approximations of ReLU by degree', 'reconstructed', ['E2'], 'polynomial', 'ReLU against its least-squares polynomial approximations of degree 2, 4, 8 and 16, with the sup-norm error of each.', { module: 'figures/fig-39.ts', inputs: ['analysis:relu-fits'], params: (p) => p.reluFits }),
+  fig(40, 'Confusion matrices of the ReLU net and the polynomial net', 'reconstructed', ['E2'], 'polynomial', 'Train and test confusion matrices of the two networks side by side.'),
+  fig(41, 'Interpolation within a basin', 'reconstructed', ['E6'], 'flat-minima', 'Train and test error and loss along straight lines between the converged models of Figure 5.'),
+  fig(42, 'Interpolation between basins', 'reconstructed', ['E6'], 'flat-minima', 'The same between models trained from different initializations, where a barrier appears.'),
+  fig(43, 'Flatness profile around the global minimum', 'reconstructed', ['E6'], 'flat-minima', 'Loss and error along random filter-normalized directions around the global minimum and around an early model.'),
+  fig(44, 'Overparametrization with random labels', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters with shuffled labels: zero training error, test error at chance.'),
+  fig(45, 'Degeneracy of the zero-error set', 'reconstructed', ['E5'], 'flat-minima', 'Spectrum of the converged solutions around the global minimum and loss curvature along random directions: many flat directions.'),
+];
+
+export function catalogEntry(id: string): CatalogEntry {
+  const entry = CATALOG.find((e) => e.id === id);
+  if (!entry) throw new Error(`unknown figure '${id}' (figures are fig-01 .. fig-45)`);
+  return entry;
+}

@@ -1,0 +1,467 @@
+// npm run bench: training throughput of the paper's DCNN (pipeline/engine/model.ts, batch 100,
+// plain SGD as in train.ts) for each engine path this machine has (the native kernel provider,
+// the npm-only wasm kernels), side by side with PyTorch on the same CPU when Debian's
+// python3-torch is there (same net, batch and threads), plus conv kernel GFLOP/s, peak RSS and
+// the tensors alive before and after training (a leak shows as a difference).
+//
+//   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
+//                    [--no-prototype] [--paths native,wasm] [--out FILE]
+//
+// Every measurement runs in its own child process (peak RSS per path, no state carried over),
+// and the paths and PyTorch take turns round by round, so that a busy machine slows them alike;
+// the table gives medians over the rounds and the load average. Results: a table on stdout and
+// JSON under bench-results/ (or --out).
+//
+// LANDSCAPE_BENCH_PYTHON picks the Python with torch (default /usr/bin/python3, else python3).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(import.meta.url);
+const repoRoot = join(dirname(here), '..');
+const MARK = 'BENCH-RESULT ';
+const IMAGES = 500; // per epoch, as the PyTorch reference
+const BATCH = 100;
+const PREVIEW_WIDTH = 16;
+const PAPER_WIDTH = 80;
+
+type PathName = 'native' | 'wasm' | 'native-fused-bn';
+
+interface TrainResult {
+  kind: 'train';
+  path: string;
+  width: number;
+  threads: number;
+  kernels: string;
+  imagesPerSecond: number;
+  epochSeconds: number[];
+  tensors: { start: number; afterNet: number; afterTraining: number; afterDispose: number };
+  peakRssMB: number;
+  notes: string[];
+}
+
+interface KernelResult {
+  kind: 'kernels';
+  path: string;
+  threads: number;
+  layer: string;
+  gflops: { forward: number; inputGradient: number; filterGradient: number };
+  ms: { forward: number; inputGradient: number; filterGradient: number };
+  peakRssMB: number;
+}
+
+interface TorchResult {
+  kind: 'train' | 'kernels';
+  torch: string;
+  threads: number;
+  width?: number;
+  imagesPerSecond?: number;
+  epochSeconds?: number[];
+  gflops?: KernelResult['gflops'];
+  ms?: KernelResult['ms'];
+  peakRssMB: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the PyTorch reference: the paper net of ../shared/bench/torch_cnn_bench.py (five 3x3 stride-2
+// convolutions with padding 1, BatchNorm2d without affine, ReLU; SGD lr 0.01; 500 random images,
+// batch 100), timed per epoch the same way as ours; and the same conv layer as our kernel numbers
+
+const TORCH_SCRIPT = String.raw`
+import json, resource, sys, time, torch, torch.nn as nn
+mode, threads, width, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def median(xs):
+    xs = sorted(xs); return xs[len(xs) // 2]
+if mode == "train":
+    layers, cin = [], 3
+    for i in range(4):
+        layers += [nn.Conv2d(cin, width, 3, stride=2, padding=1), nn.BatchNorm2d(width, affine=False), nn.ReLU()]
+        cin = width
+    layers += [nn.Conv2d(cin, 10, 3, stride=2, padding=1), nn.Flatten()]
+    net = nn.Sequential(*layers)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    x = torch.randn(${IMAGES}, 3, 32, 32); y = torch.randint(0, 10, (${IMAGES},))
+    lossf = nn.CrossEntropyLoss()
+    def epoch():
+        for i in range(0, ${IMAGES}, ${BATCH}):
+            opt.zero_grad(); l = lossf(net(x[i:i+${BATCH}]), y[i:i+${BATCH}]); l.backward(); opt.step()
+    epoch()
+    times = []
+    for _ in range(epochs):
+        t = time.perf_counter(); epoch(); times.append(time.perf_counter() - t)
+    print("${MARK}" + json.dumps({"kind": "train", "torch": torch.__version__, "threads": torch.get_num_threads(), "width": width,
+        "imagesPerSecond": ${IMAGES} / median(times), "epochSeconds": times, "peakRssMB": rss()}))
+else:
+    x = torch.randn(${BATCH}, width, 16, 16); w = torch.randn(width, width, 3, 3)
+    yv = torch.nn.functional.conv2d(x, w, stride=2, padding=1); dy = torch.randn_like(yv)
+    flops = 2 * yv.numel() * 9 * width
+    fns = {"forward": lambda: torch.nn.functional.conv2d(x, w, stride=2, padding=1),
+           "inputGradient": lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, stride=2, padding=1),
+           "filterGradient": lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, stride=2, padding=1)}
+    ms, gflops = {}, {}
+    with torch.no_grad():
+        for name, fn in fns.items():
+            fn(); times = []
+            for _ in range(max(epochs, 5) * 4):
+                t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+            ms[name] = median(times) * 1e3; gflops[name] = flops / median(times) / 1e9
+    print("${MARK}" + json.dumps({"kind": "kernels", "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "ms": ms, "gflops": gflops, "peakRssMB": rss()}))
+`;
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+interface Options {
+  widths: number[];
+  rounds: number;
+  epochs: number;
+  threads: number;
+  torch: boolean;
+  prototype: boolean;
+  paths: PathName[] | null;
+  out: string | null;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const number = (flag: string, fallback: number): number => {
+    const v = value(flag);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got '${v}'`);
+    return n;
+  };
+  const widths = (value('--widths') ?? `${PREVIEW_WIDTH},${PAPER_WIDTH}`).split(',').map(Number);
+  if (widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths: positive integers, got '${value('--widths')}'`);
+  const paths = value('--paths')?.split(',') ?? null;
+  if (paths?.some((p) => !['native', 'wasm', 'native-fused-bn'].includes(p))) throw new Error(`--paths: native, wasm, native-fused-bn`);
+  return {
+    widths,
+    rounds: number('--rounds', 3),
+    epochs: number('--epochs', 5),
+    threads: number('--threads', availableParallelism()),
+    torch: !argv.includes('--no-torch'),
+    prototype: !argv.includes('--no-prototype'),
+    paths: paths as PathName[] | null,
+    out: value('--out') ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// child processes
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[s.length >> 1]!;
+}
+
+function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function envFor(path: PathName, threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LANDSCAPE_BACKEND: 'wasm', LANDSCAPE_NATIVE_THREADS: String(threads) };
+  env.LANDSCAPE_NATIVE = path === 'wasm' ? '0' : '1';
+  return env;
+}
+
+function runChild(args: string[], env: NodeJS.ProcessEnv, command = process.execPath): { result: unknown | null; error: string | null } {
+  const r = spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 16 << 20 });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(MARK));
+  if (r.status === 0 && line) return { result: JSON.parse(line.slice(MARK.length)), error: null };
+  const why = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n').filter(Boolean);
+  return { result: null, error: why.find((l) => /Error/.test(l)) ?? why.pop() ?? `exit ${r.status}` };
+}
+
+function nodeChild(path: PathName, task: string, width: number, options: Options): ReturnType<typeof runChild> {
+  return runChild(
+    ['--import', 'tsx', here, '--child', path, task, String(width), String(options.epochs)],
+    envFor(path, options.threads),
+  );
+}
+
+function torchPython(): string | null {
+  const candidates = [process.env.LANDSCAPE_BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+  for (const python of candidates) {
+    if (python.startsWith('/') && !existsSync(python)) continue;
+    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return python;
+  }
+  return null;
+}
+
+function torchChild(python: string, mode: 'train' | 'kernels', width: number, options: Options): ReturnType<typeof runChild> {
+  return runChild(['-c', TORCH_SCRIPT, mode, String(options.threads), String(width), String(options.epochs)], process.env, python);
+}
+
+// ---------------------------------------------------------------------------------------------
+// what a child measures
+
+async function childMain(path: PathName, task: string, width: number, epochs: number): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
+  const { initEngine } = await import('./engine/backend.ts');
+  const info = await initEngine();
+  if (task === 'probe') {
+    console.log(MARK + JSON.stringify(info));
+    return;
+  }
+  if (task === 'kernels') {
+    const result = measureKernels(tf, width, epochs);
+    console.log(MARK + JSON.stringify({ kind: 'kernels', path, threads: threadsOf(info.kernels), ...result, peakRssMB: peakRssMB() }));
+    return;
+  }
+  const { Net } = await import('./engine/model.ts');
+  const { initWeights } = await import('./engine/net.ts');
+  const { Rng } = await import('./engine/random.ts');
+  const { sgdEpoch } = await import('./engine/train.ts');
+  const NetClass = path === 'native-fused-bn' ? await fusedPrototype() : Net;
+  const rng = new Rng('bench-data');
+  const split = { images: rng.normalArray(IMAGES * 3072), labels: Int32Array.from({ length: IMAGES }, () => rng.int(10)), count: IMAGES };
+  const order = new Rng('bench-order').permutation(IMAGES);
+  const start = tf.memory().numTensors;
+  const net = new NetClass(width, initWeights(width, new Rng('bench-weights', width)));
+  const afterNet = tf.memory().numTensors;
+  sgdEpoch(net, split, 0.01, BATCH, order); // warm-up
+  const epochSeconds: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const t = performance.now();
+    sgdEpoch(net, split, 0.01, BATCH, order);
+    epochSeconds.push((performance.now() - t) / 1000);
+  }
+  const afterTraining = tf.memory().numTensors;
+  net.dispose();
+  const result: TrainResult = {
+    kind: 'train', path, width, threads: threadsOf(info.kernels), kernels: info.kernels ?? 'unknown',
+    imagesPerSecond: IMAGES / median(epochSeconds), epochSeconds,
+    tensors: { start, afterNet, afterTraining, afterDispose: tf.memory().numTensors }, peakRssMB: peakRssMB(), notes: info.notes,
+  };
+  console.log(MARK + JSON.stringify(result));
+}
+
+function threadsOf(kernels: string | undefined): number {
+  return kernels === 'native-openblas' ? Number(process.env.LANDSCAPE_NATIVE_THREADS ?? availableParallelism()) : 1;
+}
+
+/** Conv forward and both gradients of the paper net's second layer (16x16xW -> 8x8xW, 3x3, stride 2). */
+function measureKernels(tf: typeof import('@tensorflow/tfjs'), width: number, epochs: number): Omit<KernelResult, 'kind' | 'path' | 'threads' | 'peakRssMB'> {
+  const xShape: [number, number, number, number] = [BATCH, 16, 16, width];
+  const fShape: [number, number, number, number] = [3, 3, width, width];
+  const x = tf.randomNormal(xShape) as import('@tensorflow/tfjs').Tensor4D;
+  const f = tf.randomNormal(fShape) as import('@tensorflow/tfjs').Tensor4D;
+  const y = tf.conv2d(x, f, 2, 'same');
+  const dy = tf.randomNormal(y.shape);
+  const flops = 2 * y.size * 9 * width;
+  const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const fns = {
+    forward: () => tf.conv2d(x, f, 2, 'same'),
+    inputGradient: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: xShape } as unknown as import('@tensorflow/tfjs').NamedAttrMap) as import('@tensorflow/tfjs').Tensor,
+    filterGradient: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape } as unknown as import('@tensorflow/tfjs').NamedAttrMap) as import('@tensorflow/tfjs').Tensor,
+  };
+  const ms = { forward: 0, inputGradient: 0, filterGradient: 0 };
+  const gflops = { ...ms };
+  for (const name of Object.keys(fns) as (keyof typeof fns)[]) {
+    tf.dispose(fns[name]());
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(epochs, 5) * 4; i++) {
+      const t = performance.now();
+      const out = fns[name]();
+      out.dataSync(); // wasm kernels are synchronous; this only makes sure
+      times.push(performance.now() - t);
+      out.dispose();
+    }
+    ms[name] = median(times);
+    gflops[name] = flops / (ms[name] / 1000) / 1e9;
+  }
+  tf.dispose([x, f, y, dy]);
+  return { layer: `${BATCH}x16x16x${width} -> ${BATCH}x8x8x${width}, 3x3 stride 2`, gflops, ms };
+}
+
+/**
+ * A prototype of the paper net with batch norm + ReLU fused (batch-norm-relu.ts): what
+ * Net.logits gives once it calls batchNormRelu / normalizeRelu. Measured to size that change.
+ */
+async function fusedPrototype() {
+  const tf = await import('@tensorflow/tfjs');
+  const { Net } = await import('./engine/model.ts');
+  const { CLASSES } = await import('./engine/net.ts');
+  const { batchNormRelu, normalizeRelu } = await import('./engine/batch-norm-relu.ts');
+  type BnStats = import('./engine/model.ts').BnStats;
+  return class FusedNet extends Net {
+    override logits(x: import('@tensorflow/tfjs').Tensor4D, stats?: BnStats): import('@tensorflow/tfjs').Tensor2D {
+      let h = x;
+      const hidden = this.shapes.length - 1;
+      for (let l = 0; l < hidden; l++) {
+        const z = this.conv(h, l);
+        h = stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
+      }
+      const out = tf.add(this.conv(h, hidden), this.variables[hidden + 1]!);
+      return tf.reshape(out, [x.shape[0], CLASSES]);
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the parent: rounds, table, JSON
+
+interface Row {
+  path: string;
+  width: number;
+  threads: number;
+  imagesPerSecond: number;
+  rounds: number[];
+  ratio: number | null;
+  peakRssMB: number;
+  tensors: string;
+  leak: boolean;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function parentMain(options: Options): Promise<void> {
+  const started = new Date();
+  const load = [loadavg()];
+  const notes: string[] = [];
+  // which paths this machine has
+  const probe = nodeChild('native', 'probe', PAPER_WIDTH, options);
+  const nativeInfo = probe.result as { notes: string[] } | null;
+  const available: PathName[] = ['wasm'];
+  if (nativeInfo) available.unshift('native');
+  else notes.push(`native path not available: ${probe.error}`);
+  if (nativeInfo && options.prototype) available.push('native-fused-bn');
+  const paths = options.paths ? available.filter((p) => options.paths!.includes(p)) : available;
+  const python = options.torch ? torchPython() : null;
+  if (options.torch && !python) notes.push('PyTorch reference skipped: no python3 with torch (Debian: apt-get install python3-torch)');
+
+  console.log(`landscape bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, threads ${options.threads}, ` +
+    `widths ${options.widths.join(', ')}, batch ${BATCH}, ${IMAGES} images/epoch, ${options.epochs} epochs x ${options.rounds} rounds`);
+  if (nativeInfo) console.log(`native: ${nativeInfo.notes.join('; ')}`);
+
+  const train: Record<string, TrainResult[]> = {};
+  const torchTrain: Record<number, TorchResult[]> = {};
+  const kernels: Record<string, KernelResult[]> = {};
+  const torchKernels: TorchResult[] = [];
+  const failures: string[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    for (const width of options.widths) {
+      // rotate who goes first, so that no path always gets the quieter moment
+      const turn = [...paths.map((p) => ({ p })), ...(python ? [{ p: 'torch' as const }] : [])];
+      const order = turn.map((_, i) => turn[(i + round) % turn.length]!);
+      for (const { p } of order) {
+        if (p === 'torch') {
+          const r = torchChild(python!, 'train', width, options);
+          if (r.result) (torchTrain[width] ??= []).push(r.result as TorchResult);
+          else failures.push(`torch width ${width}: ${r.error}`);
+        } else {
+          const r = nodeChild(p, 'train', width, options);
+          if (r.result) (train[`${p}@${width}`] ??= []).push(r.result as TrainResult);
+          else failures.push(`${p} width ${width}: ${r.error}`);
+        }
+        process.stdout.write('.');
+      }
+    }
+    for (const p of paths.filter((q) => q !== 'native-fused-bn')) {
+      const r = nodeChild(p, 'kernels', PAPER_WIDTH, options);
+      if (r.result) (kernels[p] ??= []).push(r.result as KernelResult);
+      else failures.push(`${p} kernels: ${r.error}`);
+    }
+    if (python) {
+      const r = torchChild(python, 'kernels', PAPER_WIDTH, options);
+      if (r.result) torchKernels.push(r.result as TorchResult);
+      else failures.push(`torch kernels: ${r.error}`);
+    }
+    process.stdout.write('.');
+  }
+  process.stdout.write('\n');
+  load.push(loadavg());
+
+  const rows: Row[] = [];
+  const torchRate = (width: number) => median((torchTrain[width] ?? []).map((r) => r.imagesPerSecond!));
+  for (const width of options.widths) {
+    for (const p of paths) {
+      const results = train[`${p}@${width}`] ?? [];
+      if (results.length === 0) continue;
+      const rate = median(results.map((r) => r.imagesPerSecond));
+      const t = torchRate(width);
+      const last = results[results.length - 1]!.tensors;
+      rows.push({
+        path: p === 'native' ? 'native (OpenBLAS)' : p === 'wasm' ? 'npm-only wasm (XNNPACK)' : 'native + fused BN (prototype)',
+        width, threads: results[0]!.threads, imagesPerSecond: rate, rounds: results.map((r) => r.imagesPerSecond),
+        ratio: Number.isFinite(t) ? rate / t : null, peakRssMB: Math.max(...results.map((r) => r.peakRssMB)),
+        tensors: `${last.afterNet} -> ${last.afterTraining} (start ${last.start}, after dispose ${last.afterDispose})`,
+        leak: results.some((r) => r.tensors.afterTraining !== r.tensors.afterNet || r.tensors.afterDispose !== r.tensors.start),
+      });
+    }
+    const t = torchTrain[width];
+    if (t?.length) {
+      rows.push({
+        path: `PyTorch ${t[0]!.torch} CPU`, width, threads: t[0]!.threads, imagesPerSecond: torchRate(width),
+        rounds: t.map((r) => r.imagesPerSecond!), ratio: 1, peakRssMB: Math.max(...t.map((r) => r.peakRssMB)), tensors: '-', leak: false,
+      });
+    }
+  }
+
+  const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+  console.log('\nTraining throughput of the paper net (batch 100), median over rounds:\n');
+  console.log(table(
+    ['path', 'width', 'threads', 'images/s', 'x PyTorch', 'rounds (images/s)', 'peak RSS MB', 'tensors alive before -> after', 'leak'],
+    rows.map((r) => [r.path, String(r.width), String(r.threads), fmt(r.imagesPerSecond), r.ratio === null ? '-' : fmt(r.ratio, 2),
+      r.rounds.map((x) => fmt(x)).join(' '), fmt(r.peakRssMB), r.tensors, r.leak ? 'LEAK' : 'no']),
+  ));
+  const kernelRows: string[][] = [];
+  const kernelSummary: Record<string, { gflops: KernelResult['gflops']; ms: KernelResult['ms']; threads: number }> = {};
+  const medianOf = (list: { gflops?: KernelResult['gflops']; ms?: KernelResult['ms'] }[], key: keyof KernelResult['gflops']) => ({
+    gflops: median(list.map((k) => k.gflops![key])), ms: median(list.map((k) => k.ms![key])),
+  });
+  const addKernelRow = (name: string, list: { gflops?: KernelResult['gflops']; ms?: KernelResult['ms'] }[], threads: number) => {
+    const f = medianOf(list, 'forward'), i = medianOf(list, 'inputGradient'), w = medianOf(list, 'filterGradient');
+    kernelSummary[name] = { gflops: { forward: f.gflops, inputGradient: i.gflops, filterGradient: w.gflops }, ms: { forward: f.ms, inputGradient: i.ms, filterGradient: w.ms }, threads };
+    kernelRows.push([name, String(threads), `${fmt(f.gflops, 1)} (${fmt(f.ms, 2)} ms)`, `${fmt(i.gflops, 1)} (${fmt(i.ms, 2)} ms)`, `${fmt(w.gflops, 1)} (${fmt(w.ms, 2)} ms)`]);
+  };
+  for (const p of Object.keys(kernels)) addKernelRow(p === 'native' ? 'native (OpenBLAS)' : 'npm-only wasm (XNNPACK)', kernels[p]!, kernels[p]![0]!.threads);
+  if (torchKernels.length) addKernelRow(`PyTorch ${torchKernels[0]!.torch}`, torchKernels, torchKernels[0]!.threads);
+  if (kernelRows.length) {
+    console.log(`\nConv kernels, GFLOP/s (median ms), layer ${BATCH}x16x16x${PAPER_WIDTH} -> ${BATCH}x8x8x${PAPER_WIDTH}, 3x3, stride 2:\n`);
+    console.log(table(['path', 'threads', 'forward', 'input gradient', 'filter gradient'], kernelRows));
+  }
+  const loadLine = `load average (1, 5, 15 min): before ${load[0]!.map((l) => l.toFixed(2)).join(' ')}, after ${load[1]!.map((l) => l.toFixed(2)).join(' ')}`;
+  console.log(`\n${loadLine}`);
+  for (const n of [...notes, ...failures.map((f) => `failed: ${f}`)]) console.log(n);
+
+  const json = {
+    started: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000,
+    machine: { cpu: cpus()[0]?.model ?? null, cores: availableParallelism(), load }, options,
+    nativeNotes: nativeInfo?.notes ?? null, train: rows, trainRaw: train, torchRaw: torchTrain, kernels: kernelSummary,
+    kernelsRaw: kernels, torchKernelsRaw: torchKernels, notes, failures,
+  };
+  const out = options.out ?? join(repoRoot, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`JSON: ${relative(process.cwd(), out)}`);
+  if (failures.length) process.exitCode = 1;
+}
+
+const childIndex = process.argv.indexOf('--child');
+if (childIndex >= 0) {
+  const [path, task, width, epochs] = process.argv.slice(childIndex + 1);
+  await childMain(path as PathName, task!, Number(width), Number(epochs));
+} else {
+  await parentMain(parseOptions(process.argv.slice(2)));
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// `npm run figures`: rebuild the paper's figures and the site, computing only what changed.
+// A zx script: it parses the command line, runs the pipeline (figures-command.ts), builds the
+// site (site.ts) and prints a summary. Run through `node --import tsx` so it can load TypeScript.
+import { chalk, minimist } from 'zx';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { explainFigure, runFigures } from './figures-command.ts';
+import { buildSite } from './site.ts';
+import { writeRunManifest } from './runs.ts';
+import { formatSeconds } from './progress.ts';
+import { PROFILE_NAMES } from './profiles.ts';
+import { CATALOG } from '../figures/catalog.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const HELP = `Usage: npm run figures -- [options]
+
+Rebuilds the figures of Liao & Poggio, "Theory II: Landscape of the Empirical Risk in Deep
+Learning", and the site that shows them. Every step is cached by the hash of its inputs, so a
+rerun computes only what changed.
+
+Options
+  --profile <name>      ${PROFILE_NAMES.join(' | ')} (default: preview)
+  --only <ids>          build only these figures, e.g. --only fig-03,fig-06
+  --force               recompute the selected steps even when they are cached
+  --explain <id>        say, for each step behind a figure, whether it would be reused and,
+                        if not, what changed since it was last built; computes nothing
+  --jobs <n>            training jobs run in parallel worker processes (default: one per core)
+  --backend <name>      tensorflow | wasm (default: the fastest that loads)
+  --cifar-dir <dir>     read CIFAR-10 (binary version) from this folder instead of downloading
+  --cache-dir <dir>     where artifacts and run manifests live (default: cache)
+  --site-dir <dir>      where the site is built (default: dist)
+  --no-site             do not build the site
+  -h, --help            show this help
+
+Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(', ') || 'none'}
+`;
+
+const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
+const BOOLEAN_FLAGS = ['force', 'help', 'site'];
+
+function fail(message) {
+  console.error(chalk.red(`figures: ${message}`));
+  process.exit(1);
+}
+
+function parseArgs(raw) {
+  const unknown = [];
+  const args = minimist(raw, {
+    string: STRING_FLAGS,
+    boolean: BOOLEAN_FLAGS,
+    alias: { h: 'help' },
+    default: { profile: 'preview', site: true },
+    unknown: (flag) => {
+      if (flag.startsWith('-')) unknown.push(flag);
+      return false;
+    },
+  });
+  if (unknown.length > 0) fail(`unknown option ${unknown[0]} (see --help)`);
+  for (const flag of STRING_FLAGS) {
+    if (args[flag] === '' || Array.isArray(args[flag])) fail(`--${flag} needs one value`);
+  }
+  return args;
+}
+
+function printSummary(manifest, site) {
+  const rows = manifest.steps.filter((s) => s.status !== 'available' && s.status !== 'unavailable');
+  const width = Math.max(...rows.map((s) => s.name.length), 10);
+  const paint = { reused: chalk.gray, computed: chalk.green, failed: chalk.red, blocked: chalk.yellow };
+  console.log(`\n${chalk.bold('step'.padEnd(width))}  status    time`);
+  for (const s of rows) {
+    const status = (paint[s.status] ?? ((x) => x))(s.status.padEnd(8));
+    console.log(`${s.name.padEnd(width)}  ${status}  ${s.status === 'computed' ? formatSeconds(s.seconds) : '-'}`);
+  }
+  const count = (status) => manifest.steps.filter((s) => s.status === status).length;
+  const built = manifest.figures.filter((f) => f.status === 'built').length;
+  console.log(
+    `\n${count('computed')} steps computed, ${count('reused')} reused` +
+      (count('failed') ? `, ${count('failed')} failed, ${count('blocked')} blocked` : '') +
+      ` in ${formatSeconds(manifest.seconds)}; ${built} of ${manifest.figures.length} figures built` +
+      ` (profile ${manifest.profile.name}, engine ${manifest.engine?.provider ?? 'not loaded'})`,
+  );
+  if (site) console.log(`site ${site.status} in ${formatSeconds(site.seconds)}: ${site.dir}/index.html`);
+  console.log(`run manifest: ${manifest.id}`);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (args.backend) process.env.LANDSCAPE_BACKEND = args.backend;
+  if (args['cifar-dir']) process.env.LANDSCAPE_CIFAR_DIR = resolve(args['cifar-dir']);
+  const cacheDir = resolve(args['cache-dir'] ?? process.env.LANDSCAPE_CACHE_DIR ?? join(repoRoot, 'cache'));
+  process.env.LANDSCAPE_CACHE_DIR = cacheDir;
+  const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) fail(`--jobs needs a whole number of at least 1, got '${args.jobs}'`);
+  const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+
+  if (args.explain) {
+    const lines = await explainFigure({ profile: args.profile, cacheDir, repoRoot, figure: args.explain });
+    for (const line of lines) {
+      const mark = line.status === 'hit' ? chalk.green('hit ') : chalk.yellow(line.status);
+      console.log(`${mark}  ${line.step}  ${chalk.gray(line.key.slice(0, 12))}`);
+      for (const reason of line.reasons) console.log(`        ${reason}`);
+    }
+    return;
+  }
+
+  const { manifest, manifestPath, cache } = await runFigures({
+    profile: args.profile,
+    only,
+    force: args.force,
+    jobs,
+    cacheDir,
+    repoRoot,
+    command: process.argv.slice(2),
+  });
+  let site = null;
+  if (args.site) {
+    try {
+      site = await buildSite({ repoRoot, cache, manifest, manifestPath, outDir: resolve(args['site-dir'] ?? join(repoRoot, 'dist')) });
+      manifest.site = site;
+    } catch (error) {
+      manifest.site = { status: 'failed', seconds: 0, error: error.message };
+      manifest.status = 'failed';
+      manifest.error = [manifest.error, `site: ${error.message.split('\n')[0]}`].filter(Boolean).join('; ');
+      console.error(error.message);
+    }
+  } else {
+    manifest.site = { status: 'skipped', seconds: 0 };
+  }
+  await writeRunManifest(cache, manifest);
+  printSummary(manifest, site);
+  if (manifest.status !== 'ok') fail(manifest.error ?? 'failed');
+}
+
+main().catch((error) => fail(error?.message ?? String(error)));

@@ -1,0 +1,87 @@
+// Evaluation of a model: error, loss and confusion matrix on a split.
+//
+// Batch norm needs statistics at test time. We take them, for every evaluated model, from the
+// same fixed calibration set (the first N training images): trained, perturbed, averaged and
+// interpolated models are then all evaluated the same way, with no running averages that an
+// averaged model would not have.
+import * as tf from '@tensorflow/tfjs';
+import { CLASSES } from './net.ts';
+import { crossEntropy, gatherImages, gatherLabels, range, type BnStats, type Net, type Split } from './model.ts';
+
+export interface Evaluation {
+  error: number;
+  loss: number;
+  /** row = true class, column = predicted class, row-major CLASSES x CLASSES counts */
+  confusion: number[];
+}
+
+/** Batch-norm statistics of each hidden layer over the first `count` training images. */
+export function calibrate(net: Net, train: Split, count: number, chunkSize: number): BnStats {
+  const n = Math.min(count, train.count);
+  const stats: BnStats = [];
+  // activations of the current layer for every calibration image, chunk by chunk
+  let inputs: tf.Tensor4D[] = [];
+  for (let start = 0; start < n; start += chunkSize) inputs.push(gatherImages(train, range(start, Math.min(start + chunkSize, n))));
+  const hidden = net.shapes.length - 1;
+  for (let l = 0; l < hidden; l++) {
+    const z = inputs.map((h) => net.conv(h, l));
+    for (const h of inputs) h.dispose();
+    // two passes (mean, then squared deviations) for accuracy
+    const mean = tf.tidy(() => tf.div(tf.addN(z.map((t) => tf.sum(t, [0, 1, 2]))), sizeOf(z)) as tf.Tensor1D);
+    const variance = tf.tidy(
+      () => tf.div(tf.addN(z.map((t) => tf.sum(tf.square(tf.sub(t, mean)), [0, 1, 2]))), sizeOf(z)) as tf.Tensor1D,
+    );
+    stats.push({ mean, variance });
+    inputs = z.map((t) => tf.tidy(() => tf.relu(net.normalize(t, mean, variance))));
+    for (const t of z) t.dispose();
+  }
+  for (const h of inputs) h.dispose();
+  return stats;
+}
+
+function sizeOf(chunks: tf.Tensor4D[]): number {
+  return chunks.reduce((n, t) => n + t.shape[0] * t.shape[1] * t.shape[2], 0);
+}
+
+export function disposeStats(stats: BnStats): void {
+  for (const { mean, variance } of stats) {
+    mean.dispose();
+    variance.dispose();
+  }
+}
+
+export function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number): Evaluation {
+  const confusion = new Array<number>(CLASSES * CLASSES).fill(0);
+  let lossSum = 0;
+  let wrong = 0;
+  for (let start = 0; start < split.count; start += chunkSize) {
+    const indices = range(start, Math.min(start + chunkSize, split.count));
+    const { loss, predicted } = tf.tidy(() => {
+      const logits = net.logits(gatherImages(split, indices), stats);
+      const loss = crossEntropy(logits, gatherLabels(split, indices)).dataSync()[0]!;
+      return { loss, predicted: tf.argMax(logits, 1).dataSync() as Int32Array };
+    });
+    lossSum += loss * indices.length;
+    for (let i = 0; i < indices.length; i++) {
+      const truth = split.labels[indices[i]!]!;
+      confusion[truth * CLASSES + predicted[i]!]! += 1;
+      if (predicted[i] !== truth) wrong++;
+    }
+  }
+  return { error: wrong / split.count, loss: lossSum / split.count, confusion };
+}
+
+/** Calibrates and evaluates on each split in one go (statistics freed afterwards). */
+export function evaluateModel(
+  net: Net,
+  train: Split,
+  splits: Record<string, Split>,
+  settings: { bnCalibration: number; evalBatch: number },
+): Record<string, Evaluation> {
+  const stats = calibrate(net, train, settings.bnCalibration, settings.evalBatch);
+  try {
+    return Object.fromEntries(Object.entries(splits).map(([name, split]) => [name, evaluate(net, stats, split, settings.evalBatch)]));
+  } finally {
+    disposeStats(stats);
+  }
+}

@@ -1,0 +1,132 @@
+// The DCNN as tensors: forward pass, batch norm, loss. Weights are explicit per-layer variables
+// loaded from and read back into host arrays (net.ts), so experiments can save, perturb,
+// average and interpolate whole models between training runs.
+import * as tf from '@tensorflow/tfjs';
+import { CHANNELS, CLASSES, IMAGE_SIZE, kernelSize, layerShapes, type LayerShape, type Weights, checkWeights } from './net.ts';
+
+/** Images in NHWC order, normalised; labels 0..9. */
+export interface Split {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+}
+
+/** Per-channel mean and variance of each hidden layer's pre-activations. */
+export type BnStats = Array<{ mean: tf.Tensor1D; variance: tf.Tensor1D }>;
+
+export const IMAGE_VALUES = IMAGE_SIZE * IMAGE_SIZE * CHANNELS;
+
+let netCount = 0;
+
+export class Net {
+  readonly shapes: LayerShape[];
+  private readonly kernels: tf.Variable<tf.Rank.R4>[];
+  private readonly bias: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    readonly width: number,
+    weights: Weights,
+    readonly bnEpsilon = 1e-5,
+  ) {
+    checkWeights(width, weights);
+    this.shapes = layerShapes(width);
+    // variable names must be unique in the engine; tf.variable keeps its own reference to the
+    // data, so tidy frees the initial tensors
+    const prefix = `net${++netCount}`;
+    this.kernels = tf.tidy(() =>
+      this.shapes.map((shape, l) => tf.variable(tf.tensor4d(weights[l]!.subarray(0, kernelSize(shape)), shape.kernel), true, `${prefix}-k${l + 1}`)),
+    );
+    const last = this.shapes.length - 1;
+    this.bias = tf.tidy(() => tf.variable(tf.tensor1d(weights[last]!.subarray(kernelSize(this.shapes[last]!))), true, `${prefix}-b5`));
+  }
+
+  get variables(): tf.Variable[] {
+    return [...this.kernels, this.bias];
+  }
+
+  setWeights(weights: Weights): void {
+    checkWeights(this.width, weights);
+    tf.tidy(() => {
+      this.shapes.forEach((shape, l) => {
+        this.kernels[l]!.assign(tf.tensor4d(weights[l]!.subarray(0, kernelSize(shape)), shape.kernel));
+      });
+      const last = this.shapes.length - 1;
+      this.bias.assign(tf.tensor1d(weights[last]!.subarray(kernelSize(this.shapes[last]!))));
+    });
+  }
+
+  getWeights(): Weights {
+    return this.shapes.map((shape, l) => {
+      const kernel = this.kernels[l]!.dataSync() as Float32Array;
+      if (!shape.bias) return Float32Array.from(kernel);
+      const out = new Float32Array(kernel.length + shape.kernel[3]);
+      out.set(kernel);
+      out.set(this.bias.dataSync() as Float32Array, kernel.length);
+      return out;
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+
+  /** Pre-activation of hidden layer l (0-based) or the logits layer. */
+  conv(x: tf.Tensor4D, l: number): tf.Tensor4D {
+    return tf.conv2d(x, this.kernels[l]!, 2, 'same');
+  }
+
+  normalize(z: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor): tf.Tensor4D {
+    return tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, this.bnEpsilon)));
+  }
+
+  /**
+   * Logits for a batch. With `stats` omitted, batch norm uses the batch's own statistics (as in
+   * training); with `stats`, the fixed statistics given (as in evaluation).
+   */
+  logits(x: tf.Tensor4D, stats?: BnStats): tf.Tensor2D {
+    let h = x;
+    const hidden = this.shapes.length - 1;
+    for (let l = 0; l < hidden; l++) {
+      const z = this.conv(h, l);
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (stats) {
+        ({ mean, variance } = stats[l]!);
+      } else {
+        ({ mean, variance } = tf.moments(z, [0, 1, 2]));
+      }
+      h = tf.relu(this.normalize(z, mean, variance));
+    }
+    const out = tf.add(this.conv(h, hidden), this.bias);
+    return tf.reshape(out, [x.shape[0], CLASSES]);
+  }
+}
+
+/** Mean softmax cross-entropy of logits against integer labels. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const oneHot = tf.oneHot(labels, CLASSES);
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** Copies the images at `indices` into one NHWC batch tensor. */
+export function gatherImages(split: Split, indices: ArrayLike<number>): tf.Tensor4D {
+  const n = indices.length;
+  const buffer = new Float32Array(n * IMAGE_VALUES);
+  for (let i = 0; i < n; i++) {
+    const src = indices[i]! * IMAGE_VALUES;
+    buffer.set(split.images.subarray(src, src + IMAGE_VALUES), i * IMAGE_VALUES);
+  }
+  return tf.tensor4d(buffer, [n, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]);
+}
+
+export function gatherLabels(split: Split, indices: ArrayLike<number>): tf.Tensor1D {
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = split.labels[indices[i]!]!;
+  return tf.tensor1d(out, 'int32');
+}
+
+export function range(start: number, end: number): Int32Array {
+  const out = new Int32Array(Math.max(0, end - start));
+  for (let i = 0; i < out.length; i++) out[i] = start + i;
+  return out;
+}

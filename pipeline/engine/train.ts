@@ -1,0 +1,83 @@
+// Plain gradient descent on the DCNN: no momentum, no weight decay, no augmentation.
+// SGD walks the training set in mini-batches in a given order; BGD takes one step per epoch on
+// the gradient of the whole training set, accumulated chunk by chunk (batch norm then uses each
+// chunk's statistics, the only way a full-set gradient fits in memory).
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy, gatherImages, gatherLabels, range, type Net, type Split } from './model.ts';
+
+export interface EpochStats {
+  /** mean training loss over the epoch's batches (of the weights at each step, before it) */
+  loss: number;
+  /** share of misclassified training images over the epoch's batches, likewise */
+  error: number;
+}
+
+/** One epoch of SGD with the given visiting order (a permutation of the training set). */
+export function sgdEpoch(net: Net, split: Split, learningRate: number, batchSize: number, order: Int32Array): EpochStats {
+  if (order.length !== split.count) throw new Error(`order has ${order.length} entries for ${split.count} images`);
+  const variables = net.variables;
+  let lossSum = tf.scalar(0);
+  let wrongSum = tf.scalar(0);
+  for (let start = 0; start < order.length; start += batchSize) {
+    const indices = order.subarray(start, Math.min(start + batchSize, order.length));
+    let wrong: tf.Scalar | null = null;
+    const [nextLoss, nextWrong] = tf.tidy(() => {
+      const x = gatherImages(split, indices);
+      const y = gatherLabels(split, indices);
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = net.logits(x);
+        // kept past the gradient computation's scope; disposed below
+        wrong = tf.keep(countWrong(logits, y));
+        return crossEntropy(logits, y);
+      }, variables);
+      for (const v of variables) v.assign(tf.sub(v, tf.mul(grads[v.name]!, learningRate)));
+      return [tf.add(lossSum, tf.mul(value, indices.length)), tf.add(wrongSum, wrong!)];
+    });
+    (wrong as tf.Scalar | null)?.dispose();
+    lossSum.dispose();
+    wrongSum.dispose();
+    lossSum = nextLoss as tf.Scalar;
+    wrongSum = nextWrong as tf.Scalar;
+  }
+  const stats = { loss: lossSum.dataSync()[0]! / split.count, error: wrongSum.dataSync()[0]! / split.count };
+  lossSum.dispose();
+  wrongSum.dispose();
+  return stats;
+}
+
+/** One step of batch gradient descent: the gradient of the mean loss over the whole training set. */
+export function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): EpochStats {
+  const variables = net.variables;
+  let accumulated: tf.Tensor[] | null = null;
+  let lossSum = 0;
+  let wrongSum = 0;
+  for (let start = 0; start < split.count; start += chunkSize) {
+    const indices = range(start, Math.min(start + chunkSize, split.count));
+    const share = indices.length / split.count;
+    let wrong: tf.Scalar | null = null;
+    const result = tf.tidy(() => {
+      const x = gatherImages(split, indices);
+      const y = gatherLabels(split, indices);
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = net.logits(x);
+        wrong = tf.keep(countWrong(logits, y));
+        return crossEntropy(logits, y);
+      }, variables);
+      const scaled = variables.map((v) => tf.mul(grads[v.name]!, share));
+      const summed = accumulated ? scaled.map((g, i) => tf.add(g, accumulated![i]!)) : scaled;
+      return { summed, loss: value.dataSync()[0]!, wrong: wrong!.dataSync()[0]! };
+    });
+    (wrong as tf.Scalar | null)?.dispose();
+    if (accumulated) for (const t of accumulated) t.dispose();
+    accumulated = result.summed;
+    lossSum += result.loss * indices.length;
+    wrongSum += result.wrong;
+  }
+  tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(accumulated![i]!, learningRate)))));
+  for (const t of accumulated ?? []) t.dispose();
+  return { loss: lossSum / split.count, error: wrongSum / split.count };
+}
+
+function countWrong(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), labels), 'float32'));
+}

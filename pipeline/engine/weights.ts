@@ -1,0 +1,73 @@
+// Operations on whole models as host arrays: the layerwise perturbation of the paper (Gaussian
+// noise with std k x S, S being the standard deviation of that layer's weights), averaging and
+// straight-line interpolation. Host-side so they are exact and identical on every backend.
+import type { Weights } from './net.ts';
+import type { Rng } from './random.ts';
+
+export function layerStd(layer: Float32Array): number {
+  let mean = 0;
+  for (let i = 0; i < layer.length; i++) mean += layer[i]!;
+  mean /= layer.length;
+  let sq = 0;
+  for (let i = 0; i < layer.length; i++) sq += (layer[i]! - mean) ** 2;
+  return Math.sqrt(sq / layer.length);
+}
+
+/** w + N(0, (k * S_l)^2) in every layer l, S_l the std of layer l's weights. */
+export function perturb(weights: Weights, k: number, rng: Rng): Weights {
+  return weights.map((layer) => {
+    const std = k * layerStd(layer);
+    const out = new Float32Array(layer.length);
+    for (let i = 0; i < layer.length; i++) out[i] = layer[i]! + std * rng.normal();
+    return out;
+  });
+}
+
+/** (1 - a) * A + a * B, layer by layer; a outside [0, 1] extrapolates. */
+export function interpolate(a: Weights, b: Weights, alpha: number): Weights {
+  if (a.length !== b.length) throw new Error(`cannot interpolate models with ${a.length} and ${b.length} layers`);
+  return a.map((layer, l) => {
+    const other = b[l]!;
+    if (other.length !== layer.length) throw new Error(`layer ${l + 1}: sizes ${layer.length} and ${other.length} differ`);
+    const out = new Float32Array(layer.length);
+    for (let i = 0; i < layer.length; i++) out[i] = (1 - alpha) * layer[i]! + alpha * other[i]!;
+    return out;
+  });
+}
+
+/** The mean of several models, layer by layer. */
+export function average(models: Weights[]): Weights {
+  if (models.length === 0) throw new Error('cannot average zero models');
+  const first = models[0]!;
+  return first.map((layer, l) => {
+    const out = new Float64Array(layer.length);
+    for (const model of models) {
+      const src = model[l]!;
+      if (src.length !== layer.length) throw new Error(`layer ${l + 1}: sizes ${layer.length} and ${src.length} differ`);
+      for (let i = 0; i < src.length; i++) out[i]! += src[i]!;
+    }
+    return Float32Array.from(out, (v) => v / models.length);
+  });
+}
+
+/** One layer of a model as a flat vector (a copy), the point that MDS places. */
+export function flattenLayer(weights: Weights, layer: number): Float32Array {
+  const w = weights[layer - 1];
+  if (!w) throw new Error(`no layer ${layer} (layers are numbered 1..${weights.length})`);
+  return Float32Array.from(w);
+}
+
+/** All layers in one vector. */
+export function flattenAll(weights: Weights): Float32Array {
+  const out = new Float32Array(weights.reduce((n, l) => n + l.length, 0));
+  let offset = 0;
+  for (const layer of weights) {
+    out.set(layer, offset);
+    offset += layer.length;
+  }
+  return out;
+}
+
+export function cloneWeights(weights: Weights): Weights {
+  return weights.map((l) => Float32Array.from(l));
+}

@@ -1,0 +1,156 @@
+// What `npm run figures` does, as functions the zx entry point (cli.mjs) calls:
+// plan -> execute -> run manifest. The site is built afterwards by site.ts.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { catalogEntry } from '../figures/catalog.ts';
+import { Cache, describeChanges } from './cache.ts';
+import { predictFingerprint, type EngineFingerprint, type EngineInfo } from './engine/fingerprint.ts';
+import { planRun, stepsOfFigure, type Plan } from './plan.ts';
+import { getProfile, type Profile } from './profiles.ts';
+import { createReporter, type Reporter } from './progress.ts';
+import { executePlan, type StepOutcome } from './runner.ts';
+import { InlineRunner, WorkerPool } from './workers/pool.ts';
+import { availableParallelism } from 'node:os';
+import { environment, figureRecords, gitState, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
+
+export interface FiguresOptions {
+  profile: string;
+  only?: string[];
+  force?: boolean;
+  cacheDir: string;
+  repoRoot: string;
+  command: string[];
+  /** parallel worker processes for training jobs (1: run them in this process) */
+  jobs?: number;
+  reporter?: Reporter;
+}
+
+export interface FiguresResult {
+  manifest: RunManifest;
+  manifestPath: string;
+  cache: Cache;
+}
+
+/**
+ * Plans with the engine predicted without loading it (fast); when a tensor step is going to be
+ * computed, loads the engine for real and, if it differs from the prediction (a native backend
+ * that is installed but fails to load), plans again with the real one.
+ */
+async function planWithEngine(
+  profile: Profile,
+  options: FiguresOptions,
+  cache: Cache,
+): Promise<{ plan: Plan; engineInfo: EngineInfo | null }> {
+  const plan = await planRun(profile, { repoRoot: options.repoRoot, engine: predictFingerprint(), only: options.only });
+  let needsEngine = false;
+  for (const step of plan.steps) {
+    if (step.selected && step.decl.usesEngine && (options.force || !(await cache.has(step.key)))) needsEngine = true;
+  }
+  if (!needsEngine) return { plan, engineInfo: null };
+  const { initEngine } = await import('./engine/backend.ts');
+  const engineInfo = await initEngine();
+  const actual: EngineFingerprint = { backend: engineInfo.backend, provider: engineInfo.provider, tfjs: engineInfo.tfjs };
+  if (actual.backend === plan.engine.backend && actual.provider === plan.engine.provider) return { plan, engineInfo };
+  return { plan: await planRun(profile, { repoRoot: options.repoRoot, engine: actual, only: options.only }), engineInfo };
+}
+
+/** One training worker per core. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+export async function runFigures(options: FiguresOptions): Promise<FiguresResult> {
+  const startedAt = new Date();
+  const profile = getProfile(options.profile);
+  const cache = new Cache(options.cacheDir);
+  await cache.sweepTemp();
+  const reporter = options.reporter ?? createReporter();
+  const { plan, engineInfo } = await planWithEngine(profile, options, cache);
+
+  const manifest: RunManifest = {
+    id: newRunId(profile.name, startedAt),
+    status: 'ok',
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    seconds: 0,
+    command: options.command,
+    profile,
+    git: gitState(options.repoRoot),
+    environment: environment(),
+    engine: null,
+    dataset: null,
+    seeds: { root: profile.seed },
+    steps: [],
+    figures: [],
+  };
+
+  const workers = options.jobs ?? defaultJobs();
+  const jobs = workers > 1 ? new WorkerPool(workers, options.repoRoot) : new InlineRunner(options.repoRoot);
+  let outcomes: StepOutcome[];
+  try {
+    outcomes = await executePlan(plan, { cache, reporter, repoRoot: options.repoRoot, force: options.force ?? false, jobs });
+  } finally {
+    await jobs.close();
+  }
+  const failures = outcomes.filter((o) => o.status === 'failed');
+
+  const finishedAt = new Date();
+  manifest.finishedAt = finishedAt.toISOString();
+  manifest.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+  manifest.steps = outcomes;
+  manifest.engine = engineInfo
+    ? { backend: engineInfo.backend, provider: engineInfo.provider, tfjs: engineInfo.tfjs, initialised: true, notes: engineInfo.notes }
+    : { ...plan.engine, initialised: false };
+  manifest.dataset = await datasetRecord(cache, plan, outcomes);
+  manifest.figures = await figureRecords(cache, plan, outcomes);
+  if (failures.length > 0) {
+    manifest.status = 'failed';
+    manifest.error = failures.map((f) => `${f.name}: ${f.note}`).join('; ');
+  }
+  const manifestPath = await writeRunManifest(cache, manifest);
+  return { manifest, manifestPath, cache };
+}
+
+async function datasetRecord(cache: Cache, plan: Plan, outcomes: StepOutcome[]): Promise<RunManifest['dataset']> {
+  const data = plan.steps.find((s) => s.decl.name === 'data');
+  const outcome = outcomes.find((o) => o.name === 'data');
+  if (!data || !outcome || !['reused', 'computed', 'available'].includes(outcome.status)) return null;
+  try {
+    const info = JSON.parse(await readFile(join(cache.objectDir(data.key), 'dataset.json'), 'utf8')) as unknown;
+    return { key: data.key, info };
+  } catch {
+    return null;
+  }
+}
+
+export interface ExplainLine {
+  step: string;
+  status: 'hit' | 'miss' | 'corrupt';
+  key: string;
+  reasons: string[];
+}
+
+/** For each step behind a figure: would it be reused, and if not, what changed since its last build. */
+export async function explainFigure(options: Omit<FiguresOptions, 'command' | 'only' | 'force'> & { figure: string }): Promise<ExplainLine[]> {
+  const entry = catalogEntry(options.figure);
+  if (!entry.build) throw new Error(`${entry.id} (${entry.title}) has no figure module yet`);
+  const profile = getProfile(options.profile);
+  const cache = new Cache(options.cacheDir);
+  const plan = await planRun(profile, { repoRoot: options.repoRoot, engine: predictFingerprint(), only: [entry.id] });
+  const lines: ExplainLine[] = [];
+  for (const step of stepsOfFigure(plan, entry.id)) {
+    const check = await cache.verify(step.key);
+    if (check.status === 'ok') {
+      lines.push({ step: step.decl.name, status: 'hit', key: step.key, reasons: [] });
+      continue;
+    }
+    if (check.status === 'corrupt') {
+      lines.push({ step: step.decl.name, status: 'corrupt', key: step.key, reasons: [check.reason] });
+      continue;
+    }
+    const last = await cache.lastComponents(profile.name, step.decl.name);
+    const reasons = last ? describeChanges(last, step.components) : [`never built with profile ${profile.name}`];
+    lines.push({ step: step.decl.name, status: 'miss', key: step.key, reasons: reasons.length ? reasons : ['same components as the last build, but its object is gone'] });
+  }
+  return lines;
+}

@@ -1,0 +1,133 @@
+// Runs a plan: for each step, in dependency order, the rerun rule is
+//   1. not needed for the figures asked for        -> only looked up (reported as available or not)
+//   2. --force                                      -> recompute
+//   3. no object under its key                      -> compute
+//   4. an object that fails verification            -> report it, evict it, compute
+//   5. otherwise                                    -> reuse
+// A computed step writes into a temporary folder that is renamed into the cache only when the
+// step succeeded, so a failure or a kill never leaves a half artifact that looks whole.
+import { rm } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Cache } from './cache.ts';
+import type { PlannedStep, Plan } from './plan.ts';
+import type { Reporter } from './progress.ts';
+import type { ArtifactRef, StepContext, StepModule } from './step.ts';
+import type { JobRunner } from './workers/pool.ts';
+
+export type StepStatus = 'reused' | 'computed' | 'available' | 'unavailable' | 'failed' | 'blocked';
+
+export interface StepOutcome {
+  name: string;
+  kind: string;
+  key: string;
+  status: StepStatus;
+  seconds: number;
+  figure?: string;
+  /** why the step was recomputed (a verification failure), failed, or was blocked */
+  note?: string;
+}
+
+export interface RunOptions {
+  cache: Cache;
+  reporter: Reporter;
+  repoRoot: string;
+  force: boolean;
+  jobs: JobRunner;
+}
+
+/**
+ * Runs every step of the plan. A failed step does not stop the others: the steps that need it are
+ * reported as blocked, everything else still runs, and the caller reports the failure.
+ */
+export async function executePlan(plan: Plan, options: RunOptions): Promise<StepOutcome[]> {
+  const { cache, reporter } = options;
+  const outcomes: StepOutcome[] = [];
+  const done = new Map<string, ArtifactRef>();
+  const unusable = new Set<string>();
+
+  for (const step of plan.steps) {
+    const base = { name: step.decl.name, kind: step.decl.kind, key: step.key, figure: step.decl.figure };
+    const missingInput = step.decl.inputs.find((i) => unusable.has(i));
+    if (step.selected && missingInput) {
+      outcomes.push({ ...base, status: 'blocked', seconds: 0, note: `needs ${missingInput}, which failed` });
+      unusable.add(step.decl.name);
+      continue;
+    }
+    const check = await cache.verify(step.key);
+    if (!step.selected) {
+      outcomes.push({ ...base, status: check.status === 'ok' ? 'available' : 'unavailable', seconds: 0 });
+      if (check.status === 'ok') done.set(step.decl.name, ref(cache, step));
+      else unusable.add(step.decl.name);
+      continue;
+    }
+    let note: string | undefined;
+    if (check.status === 'ok' && !options.force) {
+      outcomes.push({ ...base, status: 'reused', seconds: 0 });
+      done.set(step.decl.name, ref(cache, step));
+      continue;
+    }
+    if (check.status === 'corrupt') {
+      note = `cached object was corrupt (${check.reason}); recomputed`;
+      reporter.log(step.decl.name, note);
+    }
+    if (check.status !== 'absent') await cache.evict(step.key);
+    if (options.force) await rm(cache.scratchDir(step.key), { recursive: true, force: true });
+    try {
+      const seconds = await computeStep(step, plan, done, options);
+      outcomes.push({ ...base, status: 'computed', seconds, ...(note ? { note } : {}) });
+      done.set(step.decl.name, ref(cache, step));
+    } catch (error) {
+      const message = (error as Error)?.message ?? String(error);
+      reporter.log(step.decl.name, `failed: ${message}`);
+      outcomes.push({ ...base, status: 'failed', seconds: 0, note: message });
+      unusable.add(step.decl.name);
+    }
+  }
+  return outcomes;
+}
+
+function ref(cache: Cache, step: PlannedStep): ArtifactRef {
+  return { step: step.decl.name, key: step.key, dir: cache.objectDir(step.key) };
+}
+
+async function computeStep(step: PlannedStep, plan: Plan, done: Map<string, ArtifactRef>, options: RunOptions): Promise<number> {
+  const { cache, reporter } = options;
+  const name = step.decl.name;
+  const inputs: Record<string, ArtifactRef> = {};
+  for (const input of step.decl.inputs) {
+    const artifact = done.get(input);
+    if (!artifact) throw new Error(`its input ${input} is not available`);
+    inputs[input] = artifact;
+  }
+  const outDir = await cache.makeTemp(step.key);
+  const scratchDir = cache.scratchDir(step.key);
+  const ctx: StepContext = {
+    profile: plan.profile,
+    params: step.params,
+    inputs,
+    outDir,
+    scratchDir,
+    jobs: options.jobs,
+    engine: step.decl.usesEngine ? plan.engine : null,
+    progress: (d, t, detail) => reporter.progress(name, d, t, detail),
+    log: (message) => reporter.log(name, message),
+  };
+  const started = performance.now();
+  reporter.start(name);
+  try {
+    const module = (await import(pathToFileURL(join(options.repoRoot, step.decl.entry)).href)) as StepModule;
+    await module.run(ctx);
+    const seconds = (performance.now() - started) / 1000;
+    await cache.commit(outDir, step.components, seconds);
+    await cache.recordComponents(plan.profile.name, step.components);
+    await rm(scratchDir, { recursive: true, force: true });
+    return seconds;
+  } catch (error) {
+    // the scratch folder stays: a rerun resumes from its checkpoints
+    await rm(outDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    reporter.end(name);
+  }
+}

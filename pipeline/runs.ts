@@ -1,0 +1,131 @@
+// Run manifests: cache/runs/<id>.json says exactly what one `npm run figures` ran, with what,
+// how long each step took, which steps were reused, and the hashes of every figure's files.
+// The site and the diff read these manifests and the objects they name, nothing else.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { cpus, arch, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CATALOG } from '../figures/catalog.ts';
+import type { Cache, ObjectManifest } from './cache.ts';
+import type { EngineFingerprint } from './engine/fingerprint.ts';
+import type { Plan } from './plan.ts';
+import type { Profile } from './profiles.ts';
+import type { StepOutcome } from './runner.ts';
+
+export interface FigureRecord {
+  id: string;
+  title: string;
+  source: 'seed' | 'reconstructed';
+  status: 'built' | 'missing';
+  /** why a figure is missing (no module yet, not requested and never built, or its step failed) */
+  reason?: string;
+  figureKey?: string;
+  renderKey?: string;
+  /** file name -> SHA-256, for spec.vl.json, figure.svg, figure.png and the CSVs */
+  files?: Record<string, string>;
+}
+
+export interface RunManifest {
+  id: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  command: string[];
+  profile: Profile;
+  git: { commit: string | null; dirty: boolean | null };
+  environment: {
+    node: string;
+    platform: string;
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+  };
+  engine: (EngineFingerprint & { initialised: boolean; notes?: string[] }) | null;
+  dataset: { key: string; info: unknown } | null;
+  seeds: { root: number };
+  steps: StepOutcome[];
+  figures: FigureRecord[];
+  site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
+}
+
+export function newRunId(profile: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-').replace('Z', '');
+  return `${stamp}-${profile}`;
+}
+
+export function gitState(repoRoot: string): RunManifest['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+export function environment(): RunManifest['environment'] {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    platform: `${platform()} ${release()} ${arch()}`,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+/** Figure records for the manifest: built ones with their file hashes, the rest with a reason. */
+export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutcome[]): Promise<FigureRecord[]> {
+  const status = new Map(outcomes.map((o) => [o.name, o]));
+  const records: FigureRecord[] = [];
+  for (const entry of CATALOG) {
+    const base = { id: entry.id, title: entry.title, source: entry.source };
+    if (!entry.build) {
+      records.push({ ...base, status: 'missing', reason: 'not computed yet: no figure module' });
+      continue;
+    }
+    const render = status.get(`render:${entry.id}`);
+    const figure = status.get(`figure:${entry.id}`);
+    const ok = (o?: StepOutcome) => o && (o.status === 'reused' || o.status === 'computed' || o.status === 'available');
+    if (!ok(render) || !ok(figure)) {
+      const failed = outcomes.find((o) => o.status === 'failed');
+      records.push({ ...base, status: 'missing', reason: failed ? `step ${failed.name} failed` : 'not requested in this run and not in the cache' });
+      continue;
+    }
+    const manifest = JSON.parse(await readFile(join(cache.objectDir(render!.key), 'manifest.json'), 'utf8')) as ObjectManifest;
+    records.push({
+      ...base,
+      status: 'built',
+      figureKey: figure!.key,
+      renderKey: render!.key,
+      files: Object.fromEntries(Object.entries(manifest.files).map(([f, v]) => [f, v.sha256])),
+    });
+  }
+  return records;
+}
+
+export async function writeRunManifest(cache: Cache, manifest: RunManifest): Promise<string> {
+  await mkdir(cache.runsDir, { recursive: true });
+  const path = join(cache.runsDir, `${manifest.id}.json`);
+  const temp = `${path}.tmp`;
+  await writeFile(temp, JSON.stringify(manifest, null, 1) + '\n');
+  await rename(temp, path);
+  return path;
+}
+
+export async function listRuns(cache: Cache): Promise<string[]> {
+  const names = await readdir(cache.runsDir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+}
+
+export async function readRunManifest(cache: Cache, id: string): Promise<RunManifest> {
+  const path = join(cache.runsDir, `${id}.json`);
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as RunManifest;
+  } catch (error) {
+    throw new Error(`cannot read run manifest ${id} (${(error as Error).message})`);
+  }
+}
+

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '../../pipeline/engine/backend.ts';
+import { evaluateModel } from '../../pipeline/engine/evaluate.ts';
+import { crossEntropy, Net, type Split } from '../../pipeline/engine/model.ts';
+import { initWeights, layerShapes, layerSize, parameterCount, type Weights } from '../../pipeline/engine/net.ts';
+import { Rng } from '../../pipeline/engine/random.ts';
+import { bgdEpoch, sgdEpoch } from '../../pipeline/engine/train.ts';
+
+function randomSplit(n: number, seed: string): Split {
+  const rng = new Rng(seed);
+  return { images: rng.normalArray(n * 3072), labels: Int32Array.from({ length: n }, () => rng.int(10)), count: n };
+}
+
+function lossOf(net: Net, split: Split): number {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(split.images, [split.count, 32, 32, 3]);
+    return crossEntropy(net.logits(x), tf.tensor1d(split.labels, 'int32')).dataSync()[0]!;
+  });
+}
+
+beforeAll(async () => {
+  await initEngine();
+});
+
+describe('the DCNN', () => {
+  it('has the paper shape: five 3x3 convolutions, 10 logits, about 182k weights at width 80', () => {
+    const shapes = layerShapes(80);
+    expect(shapes.map((s) => s.kernel)).toEqual([
+      [3, 3, 3, 80],
+      [3, 3, 80, 80],
+      [3, 3, 80, 80],
+      [3, 3, 80, 80],
+      [3, 3, 80, 10],
+    ]);
+    expect(parameterCount(80)).toBe(3 * 3 * 3 * 80 + 3 * 9 * 80 * 80 + 9 * 80 * 10 + 10);
+  });
+
+  it('computes the gradient of the loss that finite differences measure', () => {
+    const width = 3;
+    const split = randomSplit(6, 'gradcheck-data');
+    const weights = initWeights(width, new Rng('gradcheck-weights'));
+    const net = new Net(width, weights);
+    const analytic = tf.tidy(() => {
+      const x = tf.tensor4d(split.images, [split.count, 32, 32, 3]);
+      const y = tf.tensor1d(split.labels, 'int32');
+      const { grads } = tf.variableGrads(() => crossEntropy(net.logits(x), y), net.variables);
+      return net.variables.map((v) => Array.from(grads[v.name]!.dataSync()));
+    });
+    // host layout: the kernel then (last layer) the bias, as the variables are ordered
+    const flatGrad: number[][] = weights.map((_, l) => (l < 4 ? analytic[l]! : [...analytic[4]!, ...analytic[5]!]));
+    const rng = new Rng('gradcheck-coords');
+    // small enough that ReLU kinks and batch norm stay nearly linear, large enough for float32
+    const h = 1e-3;
+    let checked = 0;
+    for (let l = 0; l < weights.length; l++) {
+      for (let k = 0; k < 6; k++) {
+        const i = rng.int(weights[l]!.length);
+        const at = (delta: number): number => {
+          const w: Weights = weights.map((a) => Float32Array.from(a));
+          w[l]![i]! += delta;
+          net.setWeights(w);
+          return lossOf(net, split);
+        };
+        const numeric = (at(h) - at(-h)) / (2 * h);
+        const exact = flatGrad[l]![i]!;
+        expect(Math.abs(numeric - exact), `layer ${l + 1} weight ${i}: ${numeric} vs ${exact}`).toBeLessThan(1e-3 + 0.05 * Math.abs(exact));
+        checked++;
+      }
+    }
+    net.dispose();
+    expect(checked).toBe(30);
+  });
+
+  it('trains deterministically: the same seed gives bit-identical weights', () => {
+    const split = randomSplit(60, 'det-data');
+    const run = (): Weights => {
+      const net = new Net(4, initWeights(4, new Rng('det-weights')));
+      for (let e = 0; e < 2; e++) sgdEpoch(net, split, 0.05, 20, new Rng('det-order', e).permutation(split.count));
+      bgdEpoch(net, split, 0.05, 25);
+      const w = net.getWeights();
+      net.dispose();
+      return w;
+    };
+    const a = run();
+    const b = run();
+    a.forEach((layer, l) => expect(Buffer.from(layer.buffer).equals(Buffer.from(b[l]!.buffer))).toBe(true));
+    const c = new Net(4, initWeights(4, new Rng('other-weights')));
+    expect(Buffer.from(c.getWeights()[1]!.buffer).equals(Buffer.from(a[1]!.buffer))).toBe(false);
+    c.dispose();
+  });
+
+  it('lowers the training loss with SGD and with BGD, without leaking tensors', () => {
+    const split = randomSplit(100, 'fit-data');
+    const before = tf.memory().numTensors;
+    const net = new Net(8, initWeights(8, new Rng('fit-weights')));
+    const start = lossOf(net, split);
+    for (let e = 0; e < 15; e++) sgdEpoch(net, split, 0.1, 25, new Rng('fit-order', e).permutation(split.count));
+    const afterSgd = lossOf(net, split);
+    expect(afterSgd).toBeLessThan(start * 0.7);
+    for (let e = 0; e < 10; e++) bgdEpoch(net, split, 0.1, 50);
+    expect(lossOf(net, split)).toBeLessThan(afterSgd);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('evaluates error, loss and a confusion matrix that agree with each other', () => {
+    const split = randomSplit(90, 'eval-data');
+    const net = new Net(4, initWeights(4, new Rng('eval-weights')));
+    const before = tf.memory().numTensors;
+    const { train } = evaluateModel(net, split, { train: split }, { bnCalibration: 50, evalBatch: 40 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(train!.confusion.reduce((a, b) => a + b, 0)).toBe(90);
+    const correct = Array.from({ length: 10 }, (_, c) => train!.confusion[c * 10 + c]!).reduce((a, b) => a + b, 0);
+    expect(train!.error).toBeCloseTo(1 - correct / 90, 12);
+    expect(train!.loss).toBeGreaterThan(0);
+    net.dispose();
+  });
+
+  it('round-trips weights between host arrays and variables', () => {
+    const w = initWeights(5, new Rng('roundtrip'));
+    const net = new Net(5, w);
+    const back = net.getWeights();
+    back.forEach((layer, l) => {
+      expect(layer.length).toBe(layerSize(layerShapes(5)[l]!));
+      expect(Array.from(layer)).toEqual(Array.from(w[l]!));
+    });
+    net.dispose();
+  });
+});
