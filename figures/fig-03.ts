@@ -26,6 +26,14 @@ function panelViews(stages: number): Array<{ panel: string; view: string }> {
 
 const PANEL_SIZE = 300;
 
+// the same colour encoding in both layers, so vega-lite merges them into one legend
+const TRAJECTORY_COLOR = {
+  field: 'trajectory',
+  type: 'nominal' as const,
+  scale: { scheme: 'category10' },
+  legend: { title: 'trajectory', orient: 'right' as const },
+};
+
 export function trajectoryPanel(title: string, view: string, options: { label: 'epoch' | 'trainErrorLabel' } = { label: 'epoch' }) {
   return {
     title: { text: title, anchor: 'start' as const, fontSize: 13 },
@@ -41,7 +49,7 @@ export function trajectoryPanel(title: string, view: string, options: { label: '
           y: { field: 'y', type: 'quantitative' as const, title: 'MDS dimension 2', axis: { labels: false, ticks: false } },
           detail: { field: 'path', type: 'nominal' as const },
           order: { field: 'epoch', type: 'quantitative' as const },
-          color: { field: 'trajectory', type: 'nominal' as const, legend: null },
+          color: TRAJECTORY_COLOR,
         },
       },
       {
@@ -50,12 +58,7 @@ export function trajectoryPanel(title: string, view: string, options: { label: '
           x: { field: 'x', type: 'quantitative' as const },
           y: { field: 'y', type: 'quantitative' as const },
           text: { field: options.label, type: options.label === 'epoch' ? ('quantitative' as const) : ('nominal' as const) },
-          color: {
-            field: 'trajectory',
-            type: 'nominal' as const,
-            scale: { scheme: 'category10' },
-            legend: { title: 'trajectory', orient: 'right' as const },
-          },
+          color: TRAJECTORY_COLOR,
           tooltip: [
             { field: 'stage', type: 'quantitative' as const },
             { field: 'trajectory', type: 'nominal' as const },
