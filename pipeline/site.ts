@@ -8,7 +8,7 @@ import { canonicalJson, listFiles, sha256, sha256File, type Cache } from './cach
 import type { RunManifest } from './runs.ts';
 
 /** What the site is made of, besides the run it shows. */
-const SITE_SOURCES = ['astro.config.mjs', 'src', 'content', 'figures/catalog.ts'];
+const SITE_SOURCES = ['astro.config.mjs', 'src', 'content', 'public', 'figures/catalog.ts'];
 const STAMP = '.site-key';
 
 export interface SiteOptions {
@@ -41,6 +41,8 @@ async function siteKey(options: SiteOptions): Promise<string> {
     canonicalJson({
       sources,
       profile: manifest.profile.name,
+      // the same pages under another base path have other links
+      base: process.env.LANDSCAPE_SITE_BASE ?? '/',
       figures: manifest.figures,
       dataset: manifest.dataset?.key ?? null,
       engine: manifest.engine ? [manifest.engine.backend, manifest.engine.provider, manifest.engine.tfjs] : null,

@@ -57,10 +57,9 @@ export class SourceHasher {
     const text = await readFile(join(this.repoRoot, file), 'utf8').catch(() => {
       throw new Error(`source file ${file} not found (imported by a step)`);
     });
-    const info = ts.preProcessFile(text, true, true);
     const localImports: string[] = [];
     const packageImports: string[] = [];
-    for (const { fileName: spec } of info.importedFiles) {
+    for (const spec of runtimeImports(file, text)) {
       if (spec.startsWith('.')) {
         localImports.push(posix.normalize(posix.join(posix.dirname(file), spec)));
       } else if (!spec.startsWith('node:')) {
@@ -102,6 +101,44 @@ export class SourceHasher {
     }
     return 'absent';
   }
+}
+
+/**
+ * The specifiers a module loads at run time: static imports and re-exports (type-only ones
+ * excluded: they vanish when the code runs, so editing a type must not invalidate results) and
+ * dynamic `import('...')` calls with a literal specifier.
+ */
+export function runtimeImports(fileName: string, text: string): string[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+  const specs: string[] = [];
+  const literal = (node: ts.Node | undefined): string | null => (node && ts.isStringLiteral(node) ? node.text : null);
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node)) {
+      const clause = node.importClause;
+      const bindings = clause?.namedBindings;
+      const onlyTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (!clause.name && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly)));
+      const spec = literal(node.moduleSpecifier);
+      if (spec && !onlyTypes) specs.push(spec);
+      return;
+    }
+    if (ts.isExportDeclaration(node)) {
+      const spec = literal(node.moduleSpecifier);
+      const onlyTypes =
+        node.isTypeOnly || (node.exportClause !== undefined && ts.isNamedExports(node.exportClause) && node.exportClause.elements.every((e) => e.isTypeOnly));
+      if (spec && !onlyTypes) specs.push(spec);
+      return;
+    }
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const spec = literal(node.arguments[0]);
+      if (spec) specs.push(spec);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specs;
 }
 
 function packageName(spec: string): string {

@@ -82,8 +82,9 @@ const paperSettings: BasinModelSettings = {
     depthDecay: 0.6,
     steepness: 2,
   },
-  // 100 cells a side is about the resolution a map is drawn at; more would only weigh down the pages
-  grid: { cells: 100, zoomCells: 100, zoomHalfWidth: 0.45, detailHalfWidth: 0.15, profilePoints: 1201 },
+  // every cell becomes a mark in the SVG and a row in the spec: 64 a side keeps a page of six
+  // maps near a megabyte, with cells of about 4 pixels at the size the maps are drawn
+  grid: { cells: 64, zoomCells: 64, zoomHalfWidth: 0.45, detailHalfWidth: 0.15, profilePoints: 1201 },
   runs: { count: 128, steps: 1500, stepSize: 0.002, noise: 0.02, maxMove: 0.03, recordEvery: 10 },
   branches: { at: [0, 20, 80, 200], kick: 0.3, steps: 1000 },
   perturb: { runs: 200, small: 0.3, large: 2, steps: 1000 },

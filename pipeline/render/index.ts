@@ -77,6 +77,20 @@ export async function renderSpec(spec: TopLevelSpec, label?: string): Promise<Sv
 }
 
 /** Writes spec.vl.json, figure.svg, figure.png and `<table>.csv` for each table into outDir. */
+/**
+ * The spec as readable JSON that stays small: indented, except that each data row sits on one
+ * line (figures with heatmaps carry tens of thousands of rows).
+ */
+export function formatSpec(spec: TopLevelSpec): string {
+  const { datasets, ...rest } = spec as TopLevelSpec & { datasets?: Record<string, unknown[]> };
+  if (!datasets) return JSON.stringify(spec, null, 2) + '\n';
+  const body = JSON.stringify(rest, null, 2).replace(/\n}$/, '');
+  const tables = Object.entries(datasets).map(
+    ([name, rows]) => `    ${JSON.stringify(name)}: [\n${rows.map((r) => `      ${JSON.stringify(r)}`).join(',\n')}\n    ]`,
+  );
+  return `${body},\n  "datasets": {\n${tables.join(',\n')}\n  }\n}\n`;
+}
+
 export async function renderFigure(output: FigureOutput, outDir: string, options: RenderOptions = {}): Promise<RenderResult> {
   const scale = options.scale ?? DEFAULT_SCALE;
   const spec = assembleSpec(output);
@@ -86,7 +100,7 @@ export async function renderFigure(output: FigureOutput, outDir: string, options
 
   await mkdir(outDir, { recursive: true });
   const written: Array<[string, string | Buffer]> = [
-    [SPEC_FILE, JSON.stringify(spec, null, 2) + '\n'],
+    [SPEC_FILE, formatSpec(spec)],
     [SVG_FILE, drawn.svg],
     [PNG_FILE, png.png],
   ];

@@ -54,7 +54,7 @@ describe('cache keys', () => {
 });
 
 describe('source closure', () => {
-  it('hashes a module and the local modules it imports, and nothing else', async () => {
+  it('hashes a module and the local modules it loads at run time, and nothing else', async () => {
     await mkdir(join(dir, 'p', 'sub'), { recursive: true });
     await writeFile(join(dir, 'package.json'), '{"name":"t","type":"module"}');
     await writeFile(join(dir, 'p', 'a.ts'), "import { b } from './sub/b.ts';\nimport type { X } from '../types.ts';\nimport 'node:fs';\nexport const a = b;\n");
@@ -62,7 +62,9 @@ describe('source closure', () => {
     await writeFile(join(dir, 'types.ts'), 'export type X = number;\n');
     await writeFile(join(dir, 'p', 'unrelated.ts'), 'export const u = 2;\n');
     const first = await new SourceHasher(dir).closure(['p/a.ts']);
-    expect(Object.keys(first.sources).sort()).toEqual(['p/a.ts', 'p/sub/b.ts', 'types.ts']);
+    // types.ts is imported for types only: it cannot change what the step computes
+    expect(Object.keys(first.sources).sort()).toEqual(['p/a.ts', 'p/sub/b.ts']);
+    expect(first.packages).toEqual({});
     await writeFile(join(dir, 'p', 'unrelated.ts'), 'export const u = 3;\n');
     expect((await new SourceHasher(dir).closure(['p/a.ts'])).sources).toEqual(first.sources);
     await writeFile(join(dir, 'p', 'sub', 'b.ts'), 'export const b = 2;\n');
@@ -137,5 +139,24 @@ describe('cache objects', () => {
     expect(await cache.lastComponents('smoke', base.step)).toEqual(base);
     expect(await cache.lastComponents('preview', base.step)).toBeNull();
     expect(JSON.parse(await readFile(join(dir, 'index', 'smoke', 'experiment_x.json'), 'utf8')).step).toBe('experiment:x');
+  });
+});
+
+describe('runtime imports', () => {
+  it('keep value imports, re-exports and literal dynamic imports, and drop type-only ones', async () => {
+    const { runtimeImports } = await import('../../pipeline/sources.ts');
+    const text = [
+      "import { a } from './a.ts';",
+      "import type { T } from './types.ts';",
+      "import { type U, type V } from './types2.ts';",
+      "import { type W, w } from './mixed.ts';",
+      "import './side-effect.ts';",
+      "import * as ns from 'ml-matrix';",
+      "export { b } from './b.ts';",
+      "export type { X } from './x-types.ts';",
+      "const later = () => import('./lazy.ts');",
+      'const dynamic = (name: string) => import(name);',
+    ].join('\n');
+    expect(runtimeImports('m.ts', text)).toEqual(['./a.ts', './mixed.ts', './side-effect.ts', 'ml-matrix', './b.ts', './lazy.ts']);
   });
 });
