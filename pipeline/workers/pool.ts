@@ -142,6 +142,7 @@ export class WorkerPool implements JobRunner {
     }
   }
 
+  /** Stops the workers: idle ones are asked to exit, busy ones (orphaned jobs) are killed. */
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) pending.pending.reject(new Error('the worker pool was closed'));
@@ -151,7 +152,8 @@ export class WorkerPool implements JobRunner {
           new Promise<void>((resolve) => {
             if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
             w.child.once('exit', () => resolve());
-            w.child.send({ type: 'exit' });
+            if (w.busy) w.child.kill('SIGTERM');
+            else w.child.send({ type: 'exit' });
           }),
       ),
     );

@@ -11,7 +11,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 type ToWorker = { type: 'job'; id: number; module: string; fn: string; input: unknown } | { type: 'exit' };
 
 function send(message: unknown): void {
-  process.send!(message);
+  // the parent may have gone (it failed, or was interrupted): then there is no one to tell
+  if (process.connected) process.send!(message);
 }
 
 process.on('message', async (message: ToWorker) => {

@@ -68,7 +68,9 @@ export async function run(ctx: StepContext<SgdStagesParams>): Promise<void> {
           tick(name, sgd.epochsPerStage, `stage ${stage}/${sgd.stages}`);
         });
     });
-    await Promise.all(jobs);
+    // wait for every trajectory of the stage, so a failure never leaves jobs running behind it
+    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
   await assemble(ctx);
 }
