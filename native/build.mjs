@@ -66,6 +66,8 @@ function nodeDir() {
 }
 
 function build() {
+  // after an install the addon is there if and only if this install built it
+  rmSync(addonFile, { force: true });
   if (disabled()) return say('not built (LANDSCAPE_NATIVE=0); the npm-only wasm kernels will be used');
   const require = createRequire(import.meta.url);
   try {
@@ -74,8 +76,7 @@ function build() {
     return say('not built (node-addon-api is not installed); the npm-only wasm kernels will be used');
   }
   const { headerDir } = blasFlags();
-  if (!headerDir || process.env.LANDSCAPE_NATIVE_FAKE_NO_BLAS === '1') {
-    rmSync(addonFile, { force: true });
+  if (!headerDir) {
     return say('not built (no OpenBLAS headers: cblas.h not found; on Debian: apt-get install libopenblas-dev); the npm-only wasm kernels will be used');
   }
   const [command, ...prefix] = nodeGyp();

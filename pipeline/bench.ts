@@ -5,7 +5,9 @@
 // the tensors alive before and after training (a leak shows as a difference).
 //
 //   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
-//                    [--no-prototype] [--paths native,wasm] [--out FILE]
+//                    [--no-prototype] [--paths native,wasm,native-fused-bn] [--ops] [--out FILE]
+//
+// --ops adds where a training step's time goes, kernel by kernel (tf.profile of one epoch).
 //
 // Every measurement runs in its own child process (peak RSS per path, no state carried over),
 // and the paths and PyTorch take turns round by round, so that a busy machine slows them alike;
@@ -40,6 +42,8 @@ interface TrainResult {
   tensors: { start: number; afterNet: number; afterTraining: number; afterDispose: number };
   peakRssMB: number;
   notes: string[];
+  /** with --ops: milliseconds per training step by kernel (one profiled epoch), and the rest */
+  ops?: Record<string, number>;
 }
 
 interface KernelResult {
@@ -101,9 +105,12 @@ else:
     x = torch.randn(${BATCH}, width, 16, 16); w = torch.randn(width, width, 3, 3)
     yv = torch.nn.functional.conv2d(x, w, stride=2, padding=1); dy = torch.randn_like(yv)
     flops = 2 * yv.numel() * 9 * width
+    # the gradients as autograd computes them in training (aten.convolution_backward), one at a time
+    def backward(mask):
+        return torch.ops.aten.convolution_backward(dy, x, w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1, mask)
     fns = {"forward": lambda: torch.nn.functional.conv2d(x, w, stride=2, padding=1),
-           "inputGradient": lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, stride=2, padding=1),
-           "filterGradient": lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, stride=2, padding=1)}
+           "inputGradient": lambda: backward([True, False, False]),
+           "filterGradient": lambda: backward([False, True, False])}
     ms, gflops = {}, {}
     with torch.no_grad():
         for name, fn in fns.items():
@@ -127,6 +134,7 @@ interface Options {
   prototype: boolean;
   paths: PathName[] | null;
   out: string | null;
+  ops: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -154,6 +162,7 @@ function parseOptions(argv: string[]): Options {
     prototype: !argv.includes('--no-prototype'),
     paths: paths as PathName[] | null,
     out: value('--out') ?? null,
+    ops: argv.includes('--ops'),
   };
 }
 
@@ -185,7 +194,7 @@ function runChild(args: string[], env: NodeJS.ProcessEnv, command = process.exec
 
 function nodeChild(path: PathName, task: string, width: number, options: Options): ReturnType<typeof runChild> {
   return runChild(
-    ['--import', 'tsx', here, '--child', path, task, String(width), String(options.epochs)],
+    ['--import', 'tsx', here, '--child', path, task, String(width), String(options.epochs), options.ops ? 'ops' : 'no-ops'],
     envFor(path, options.threads),
   );
 }
@@ -207,7 +216,7 @@ function torchChild(python: string, mode: 'train' | 'kernels', width: number, op
 // ---------------------------------------------------------------------------------------------
 // what a child measures
 
-async function childMain(path: PathName, task: string, width: number, epochs: number): Promise<void> {
+async function childMain(path: PathName, task: string, width: number, epochs: number, ops: boolean): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   const { initEngine } = await import('./engine/backend.ts');
   const info = await initEngine();
@@ -239,11 +248,25 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
     epochSeconds.push((performance.now() - t) / 1000);
   }
   const afterTraining = tf.memory().numTensors;
+  let perOp: Record<string, number> | undefined;
+  if (ops) {
+    // kernel time per step of one profiled epoch; what is left of the step is JS (tape, tidy, data)
+    const steps = IMAGES / BATCH;
+    const profile = await tf.profile(() => {
+      sgdEpoch(net, split, 0.01, BATCH, order);
+    });
+    const byKernel = new Map<string, number>();
+    for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs) / steps);
+    const kernelTotal = [...byKernel.values()].reduce((a, b) => a + b, 0);
+    perOp = Object.fromEntries([...byKernel].sort((a, b) => b[1] - a[1]));
+    perOp['(not in kernels: JS, tape, data)'] = Math.max(0, (median(epochSeconds) * 1000) / steps - kernelTotal);
+  }
   net.dispose();
   const result: TrainResult = {
     kind: 'train', path, width, threads: threadsOf(info.kernels), kernels: info.kernels ?? 'unknown',
     imagesPerSecond: IMAGES / median(epochSeconds), epochSeconds,
     tensors: { start, afterNet, afterTraining, afterDispose: tf.memory().numTensors }, peakRssMB: peakRssMB(), notes: info.notes,
+    ...(perOp ? { ops: perOp } : {}),
   };
   console.log(MARK + JSON.stringify(result));
 }
@@ -274,8 +297,7 @@ function measureKernels(tf: typeof import('@tensorflow/tfjs'), width: number, ep
     const times: number[] = [];
     for (let i = 0; i < Math.max(epochs, 5) * 4; i++) {
       const t = performance.now();
-      const out = fns[name]();
-      out.dataSync(); // wasm kernels are synchronous; this only makes sure
+      const out = fns[name](); // the wasm backend computes synchronously: no read-back needed
       times.push(performance.now() - t);
       out.dispose();
     }
@@ -441,6 +463,18 @@ async function parentMain(options: Options): Promise<void> {
     console.log(`\nConv kernels, GFLOP/s (median ms), layer ${BATCH}x16x16x${PAPER_WIDTH} -> ${BATCH}x8x8x${PAPER_WIDTH}, 3x3, stride 2:\n`);
     console.log(table(['path', 'threads', 'forward', 'input gradient', 'filter gradient'], kernelRows));
   }
+  if (options.ops) {
+    console.log('\nWhere a training step goes (ms per step of 100 images, one profiled epoch, last round):');
+    for (const width of options.widths) {
+      for (const p of paths) {
+        const results = train[`${p}@${width}`] ?? [];
+        const ops = results[results.length - 1]?.ops;
+        if (!ops) continue;
+        const top = Object.entries(ops).filter(([, ms]) => ms >= 0.05);
+        console.log(`  ${p} width ${width}: ${top.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`);
+      }
+    }
+  }
   const loadLine = `load average (1, 5, 15 min): before ${load[0]!.map((l) => l.toFixed(2)).join(' ')}, after ${load[1]!.map((l) => l.toFixed(2)).join(' ')}`;
   console.log(`\n${loadLine}`);
   for (const n of [...notes, ...failures.map((f) => `failed: ${f}`)]) console.log(n);
@@ -460,8 +494,8 @@ async function parentMain(options: Options): Promise<void> {
 
 const childIndex = process.argv.indexOf('--child');
 if (childIndex >= 0) {
-  const [path, task, width, epochs] = process.argv.slice(childIndex + 1);
-  await childMain(path as PathName, task!, Number(width), Number(epochs));
+  const [path, task, width, epochs, ops] = process.argv.slice(childIndex + 1);
+  await childMain(path as PathName, task!, Number(width), Number(epochs), ops === 'ops');
 } else {
   await parentMain(parseOptions(process.argv.slice(2)));
 }

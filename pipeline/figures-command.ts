@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { catalogEntry } from '../figures/catalog.ts';
 import { Cache, describeChanges } from './cache.ts';
-import { predictFingerprint, type EngineFingerprint, type EngineInfo } from './engine/fingerprint.ts';
+import { fingerprintOf, predictFingerprint, sameFingerprint, type EngineInfo } from './engine/fingerprint.ts';
 import { planRun, stepsOfFigure, type Plan } from './plan.ts';
 import { getProfile, type Profile } from './profiles.ts';
 import { createReporter, type Reporter } from './progress.ts';
@@ -49,8 +49,8 @@ async function planWithEngine(
   if (!needsEngine) return { plan, engineInfo: null };
   const { initEngine } = await import('./engine/backend.ts');
   const engineInfo = await initEngine();
-  const actual: EngineFingerprint = { backend: engineInfo.backend, provider: engineInfo.provider, tfjs: engineInfo.tfjs };
-  if (actual.backend === plan.engine.backend && actual.provider === plan.engine.provider) return { plan, engineInfo };
+  const actual = fingerprintOf(engineInfo);
+  if (sameFingerprint(actual, plan.engine)) return { plan, engineInfo };
   return { plan: await planRun(profile, { repoRoot: options.repoRoot, engine: actual, only: options.only }), engineInfo };
 }
 
@@ -99,7 +99,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
   manifest.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
   manifest.steps = outcomes;
   manifest.engine = engineInfo
-    ? { backend: engineInfo.backend, provider: engineInfo.provider, tfjs: engineInfo.tfjs, initialised: true, notes: engineInfo.notes }
+    ? { ...fingerprintOf(engineInfo), initialised: true, notes: engineInfo.notes }
     : { ...plan.engine, initialised: false };
   manifest.dataset = await datasetRecord(cache, plan, outcomes);
   manifest.figures = await figureRecords(cache, plan, outcomes);

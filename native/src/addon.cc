@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -79,9 +80,14 @@ size_t product(std::initializer_list<int> sizes) {
   return n;
 }
 
+// One kernel at a time per process: the pool and the scratch buffers are shared, and JS
+// threads (worker_threads) may each load the addon.
+std::mutex callMutex;
+
 template <class F>
 Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
   try {
+    std::lock_guard<std::mutex> lock(callMutex);
     body();
   } catch (const Napi::Error&) {
     throw;
@@ -248,6 +254,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   threads = std::min(threads, lsn::kMaxThreads);
   int spin = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 200;
   spin = std::clamp(spin, 0, 100000);
+  std::lock_guard<std::mutex> lock(callMutex);
   if (pool == nullptr) {
     // one threading layer: the pool's threads each call a single-threaded OpenBLAS
     openblas_set_num_threads(1);

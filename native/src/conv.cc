@@ -21,28 +21,32 @@ bool pointwise(const ConvGeom& g) {
 
 int columnsOf(const ConvGeom& g) { return g.kh * g.kw * g.ci; }
 
-/** Images per chunk: about 1 MiB of columns, at least 8 chunks when the batch allows. */
+/** Images per chunk: 256 to 1024 rows (about 128 KiB of columns), at least 8 chunks when the batch allows (measured). */
 int chunkImages(const ConvGeom& g) {
   const int rowsPerImage = std::max(1, g.oh * g.ow);
   const int k = columnsOf(g);
-  const int rowsTarget = std::clamp((1 << 18) / std::max(k, 1), 256, 4096);
+  const int rowsTarget = std::clamp((1 << 15) / std::max(k, 1), 256, 1024);
   int images = std::max(1, rowsTarget / rowsPerImage);
   images = std::min(images, std::max(1, (g.n + 7) / 8));
   return images;
 }
 
-inline void copyFloats(float* __restrict d, const float* __restrict s, int count) {
-  std::memcpy(d, s, size_t(count) * sizeof(float));
+// plain loops rather than memcpy/memset: the runs are short (a few channels), and inlined into
+// the LSN_HOT callers they become vector moves
+LSN_INLINE void copyFloats(float* __restrict d, const float* __restrict s, int count) {
+  for (int i = 0; i < count; i++) d[i] = s[i];
 }
 
-inline void zeroFloats(float* d, int count) { std::memset(d, 0, size_t(count) * sizeof(float)); }
+LSN_INLINE void zeroFloats(float* __restrict d, int count) {
+  for (int i = 0; i < count; i++) d[i] = 0.0f;
+}
 
-inline void addFloats(float* __restrict d, const float* __restrict s, int count) {
+LSN_INLINE void addFloats(float* __restrict d, const float* __restrict s, int count) {
   for (int i = 0; i < count; i++) d[i] += s[i];
 }
 
 /** Columns of images [b0, b1): row ((b - b0) * oh + oy) * ow + ox, column (ky * kw + kx) * ci + c. */
-void im2col(const ConvGeom g, const float* x, int b0, int b1, float* col) {
+LSN_HOT void im2col(const ConvGeom g, const float* x, int b0, int b1, float* col) {
   const int k = columnsOf(g);
   const size_t rowIn = size_t(g.w) * g.ci;
   const int span = g.kw * g.ci;
@@ -77,7 +81,7 @@ void im2col(const ConvGeom g, const float* x, int b0, int b1, float* col) {
 }
 
 /** dx[b0, b1) += the columns scattered back (the adjoint of im2col). */
-void col2imAdd(const ConvGeom g, const float* col, int b0, int b1, float* dx) {
+LSN_HOT void col2imAdd(const ConvGeom g, const float* col, int b0, int b1, float* dx) {
   const int k = columnsOf(g);
   const size_t rowIn = size_t(g.w) * g.ci;
   const int span = g.kw * g.ci;

@@ -2,11 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   installedVersion,
+  nativeAddonHash,
   NATIVE_PACKAGES,
   requestedBackend,
-  type EngineFingerprint,
   type EngineInfo,
 } from './fingerprint.ts';
+
+export { fingerprintOf } from './fingerprint.ts';
 
 let active: Promise<EngineInfo> | null = null;
 
@@ -44,18 +46,22 @@ async function select(): Promise<EngineInfo> {
   }
   const { selectWasm } = await import('./wasm-kernels.ts');
   await selectWasm();
-  // the native kernel provider on top, when built and not turned off (else a one-line notice)
+  // kernels in plain TypeScript (buffer sharing, broadcast Tile, Sum/Mean gradients), then the native kernel
+  // provider on top, when built and not turned off (else a one-line notice)
+  const { registerJsKernels } = await import('./js-kernels.ts');
+  registerJsKernels();
   const { activateNativeKernels } = await import('./native-kernels.ts');
   const native = activateNativeKernels();
   if (native.notice) notes.push(native.notice);
-  else notes.push(`native kernels: OpenBLAS ${native.blas} (core ${native.core}), ${native.threads} threads`);
+  else notes.push(`native kernels: ${native.blas} (core ${native.core}), ${native.threads} threads`);
   const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
-  return { backend: 'wasm', provider: `@tensorflow/tfjs-backend-wasm@${wasmVersion}`, tfjs: tf.version.tfjs, kernels: native.kernels, notes };
+  const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
+  if (native.kernels === 'native-openblas') {
+    return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: native.kernels, addon: nativeAddonHash(), notes };
+  }
+  return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: native.kernels, notes };
 }
 
-export function fingerprintOf(info: EngineInfo): EngineFingerprint {
-  return { backend: info.backend, provider: info.provider, tfjs: info.tfjs, kernels: info.kernels };
-}
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;

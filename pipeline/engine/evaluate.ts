@@ -5,6 +5,7 @@
 // interpolated models are then all evaluated the same way, with no running averages that an
 // averaged model would not have.
 import * as tf from '@tensorflow/tfjs';
+import { normalizeRelu } from './batch-norm-relu.ts';
 import { CLASSES } from './net.ts';
 import { crossEntropy, gatherImages, gatherLabels, range, type BnStats, type Net, type Split } from './model.ts';
 
@@ -32,7 +33,7 @@ export function calibrate(net: Net, train: Split, count: number, chunkSize: numb
       () => tf.div(tf.addN(z.map((t) => tf.sum(tf.square(tf.sub(t, mean)), [0, 1, 2]))), sizeOf(z)) as tf.Tensor1D,
     );
     stats.push({ mean, variance });
-    inputs = z.map((t) => tf.tidy(() => tf.relu(net.normalize(t, mean, variance))));
+    inputs = z.map((t) => normalizeRelu(t, mean, variance, net.bnEpsilon));
     for (const t of z) t.dispose();
   }
   for (const h of inputs) h.dispose();

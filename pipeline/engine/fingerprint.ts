@@ -10,7 +10,8 @@
 // On 'wasm', the kernels come from one of two providers (the `kernels` field): the native addon
 // (native/, OpenBLAS; see native-kernels.ts) when it is built and not turned off with
 // LANDSCAPE_NATIVE=0, else the wasm backend's own (XNNPACK) with our conv gradients.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +31,11 @@ export interface EngineFingerprint {
    * that fingerprints written before it existed still read)
    */
   kernels?: KernelProvider;
+  /**
+   * for 'native-openblas': the SHA-256 (first 16 hex digits) of the addon binary, so that a
+   * rebuilt addon with other code invalidates the results computed with the old one
+   */
+  addon?: string;
 }
 
 export interface EngineInfo extends EngineFingerprint {
@@ -57,10 +63,13 @@ export function requestedBackend(): BackendName | null {
   return value as BackendName;
 }
 
-/** The native addon, relative to the repository root, and its absolute path. */
+/**
+ * The native addon, relative to the repository root, and its absolute path (LANDSCAPE_NATIVE_ADDON
+ * points elsewhere: another build, or a missing or broken file in the fallback tests).
+ */
 export const NATIVE_ADDON_PATH = 'native/build/Release/landscape_native.node';
 export function nativeAddonFile(): string {
-  return fileURLToPath(new URL(`../../${NATIVE_ADDON_PATH}`, import.meta.url));
+  return process.env.LANDSCAPE_NATIVE_ADDON?.trim() || fileURLToPath(new URL(`../../${NATIVE_ADDON_PATH}`, import.meta.url));
 }
 
 /** LANDSCAPE_NATIVE: '0' (off), '1' (required: an error when it does not load), unset (auto). */
@@ -77,8 +86,14 @@ export function nativeAddonBuilt(): boolean {
 }
 
 /** Same engine for cache keys: backend, provider, tfjs version and kernel provider all equal. */
+/** The fingerprint part of an engine's description (what keys and manifests record). */
+export function fingerprintOf(info: EngineInfo): EngineFingerprint {
+  const { notes: _notes, ...fingerprint } = info;
+  return fingerprint;
+}
+
 export function sameFingerprint(a: EngineFingerprint, b: EngineFingerprint): boolean {
-  return a.backend === b.backend && a.provider === b.provider && a.tfjs === b.tfjs && a.kernels === b.kernels;
+  return a.backend === b.backend && a.provider === b.provider && a.tfjs === b.tfjs && a.kernels === b.kernels && a.addon === b.addon;
 }
 
 /**
@@ -98,7 +113,15 @@ export function predictFingerprint(): EngineFingerprint {
   const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
   // cheap: the built addon is there and not turned off (a broken one is found at initEngine)
   const kernels: KernelProvider = nativeSetting() !== 'off' && nativeAddonBuilt() ? 'native-openblas' : 'xnnpack';
-  return { backend: 'wasm', provider: `@tensorflow/tfjs-backend-wasm@${wasmVersion}`, tfjs, kernels };
+  const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
+  return kernels === 'native-openblas' ? { backend: 'wasm', provider, tfjs, kernels, addon: nativeAddonHash() } : { backend: 'wasm', provider, tfjs, kernels };
+}
+
+let addonHash: string | null = null;
+/** SHA-256 (16 hex digits) of the native addon binary; read once per process. */
+export function nativeAddonHash(): string {
+  addonHash ??= createHash('sha256').update(readFileSync(nativeAddonFile())).digest('hex').slice(0, 16);
+  return addonHash;
 }
 
 /** tfjs-node installs its package files even when its native download failed; look for the binding. */

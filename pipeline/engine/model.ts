@@ -2,6 +2,7 @@
 // loaded from and read back into host arrays (net.ts), so experiments can save, perturb,
 // average and interpolate whole models between training runs.
 import * as tf from '@tensorflow/tfjs';
+import { batchNormRelu, normalizeRelu } from './batch-norm-relu.ts';
 import { CHANNELS, CLASSES, IMAGE_SIZE, kernelSize, layerShapes, type LayerShape, type Weights, checkWeights } from './net.ts';
 
 /** Images in NHWC order, normalised; labels 0..9. */
@@ -75,10 +76,6 @@ export class Net {
     return tf.conv2d(x, this.kernels[l]!, 2, 'same');
   }
 
-  normalize(z: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor): tf.Tensor4D {
-    return tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, this.bnEpsilon)));
-  }
-
   /**
    * Logits for a batch. With `stats` omitted, batch norm uses the batch's own statistics (as in
    * training); with `stats`, the fixed statistics given (as in evaluation).
@@ -88,14 +85,8 @@ export class Net {
     const hidden = this.shapes.length - 1;
     for (let l = 0; l < hidden; l++) {
       const z = this.conv(h, l);
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (stats) {
-        ({ mean, variance } = stats[l]!);
-      } else {
-        ({ mean, variance } = tf.moments(z, [0, 1, 2]));
-      }
-      h = tf.relu(this.normalize(z, mean, variance));
+      // one fused op where the backend has it (native kernels), the composed ops elsewhere
+      h = stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
     }
     const out = tf.add(this.conv(h, hidden), this.bias);
     return tf.reshape(out, [x.shape[0], CLASSES]);

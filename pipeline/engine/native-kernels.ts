@@ -4,9 +4,7 @@
 // element-wise arithmetic with broadcasting, unary activations and sum/mean reductions. The
 // kernels read and write the tensors where they live, in the wasm heap (no copies); anything
 // they do not cover (other dtypes, NCHW, reductions over scattered axes) goes to the kernel
-// they replaced. Identity and same-dtype Cast share the input's buffer instead of copying it,
-// and the gradients of Sum and Mean broadcast instead of multiplying by a ones tensor built in
-// JS (same values; restored with the kernels by deactivateNativeKernels).
+// they replaced. Also: the fused batch norm + ReLU kernels of batch-norm-relu.ts.
 //
 // LANDSCAPE_NATIVE=0 turns the provider off, =1 makes a missing or broken addon an error;
 // unset, it is used when it loads and passes its self-test. LANDSCAPE_NATIVE_THREADS sets the
@@ -17,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
+import { reductionPlan } from './js-kernels.ts';
 import { NATIVE_ADDON_PATH, nativeAddonBuilt, nativeAddonFile, nativeSetting, type KernelProvider } from './fingerprint.ts';
 
 type Info = tf.TensorInfo;
@@ -82,7 +81,22 @@ function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Calls of each replaced kernel, and how many of them went to the kernel it replaced. */
+const callCounts = new Map<string, { calls: number; fallbacks: number }>();
+
+function counted(name: string): { calls: number; fallbacks: number } {
+  let entry = callCounts.get(name);
+  if (!entry) callCounts.set(name, (entry = { calls: 0, fallbacks: 0 }));
+  return entry;
+}
+
+/** Per kernel name: calls since activation and how many the replaced kernel handled (for tests and benchmarks). */
+export function nativeCallCounts(): Record<string, { calls: number; fallbacks: number }> {
+  return Object.fromEntries([...callCounts].map(([name, c]) => [name, { ...c }]));
+}
+
 function fallback(name: string, args: KernelArgs): Info | Info[] {
+  counted(name).fallbacks++;
   const config = replaced.get(name);
   if (!config) throw new Error(`native kernels: no fallback kernel for ${name} on 'wasm'`);
   return (config.kernelFunc as unknown as Kernel)(args);
@@ -369,28 +383,6 @@ function unaryKernel(name: string): Kernel {
 // ---------------------------------------------------------------------------------------------
 // reductions
 
-/** [outer, reduce, inner] when the reduced axes (ignoring size-1 dims) are one contiguous run. */
-export function reductionPlan(shape: number[], axes: number[]): { outer: number; reduce: number; inner: number } | null {
-  const reduced = new Set(axes);
-  let outer = 1, reduce = 1, inner = 1;
-  let phase = 0; // 0: before the run, 1: inside it, 2: after it
-  for (let d = 0; d < shape.length; d++) {
-    const s = shape[d]!;
-    if (s === 1) continue;
-    if (reduced.has(d)) {
-      if (phase === 2) return null;
-      phase = 1;
-      reduce *= s;
-    } else if (phase === 0) {
-      outer *= s;
-    } else {
-      phase = 2;
-      inner *= s;
-    }
-  }
-  return { outer, reduce, inner };
-}
-
 function reduceKernel(name: 'Sum' | 'Mean'): Kernel {
   return (args) => {
     const { x } = args.inputs as { x: Info };
@@ -488,24 +480,6 @@ function normalizeReluKernel(args: KernelArgs): Info | Info[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// buffer sharing (no native code): the wasm backend copies for these
-
-function identity(args: KernelArgs): Info | Info[] {
-  const { x } = args.inputs as { x: Info };
-  if (x.dtype === 'string') return fallback('Identity', args);
-  args.backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-}
-
-function cast(args: KernelArgs): Info | Info[] {
-  const { x } = args.inputs as { x: Info };
-  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
-  if (x.dtype !== dtype || dtype === 'string') return fallback('Cast', args);
-  args.backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-}
-
-// ---------------------------------------------------------------------------------------------
 // registration
 
 const KERNELS: Record<string, Kernel> = {
@@ -518,57 +492,31 @@ const KERNELS: Record<string, Kernel> = {
   ...Object.fromEntries(Object.keys(UNARY_OPS).map((name) => [name, unaryKernel(name)])),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),
-  Identity: identity,
-  Cast: cast,
   Tile: tile,
   [BN_RELU]: bnRelu,
   [BN_RELU_GRAD]: bnReluGrad,
   [NORMALIZE_RELU]: normalizeReluKernel,
 };
 
-/**
- * Gradients of Sum and Mean without tf.ones: tfjs-core's multiply the incoming gradient by a
- * ones tensor of the input's shape, built as a JS array and copied into the heap (on the
- * paper net at width 80, about a sixth of a training step). Broadcasting (dy, or dy / n for
- * the mean) to the input's shape gives the same values bit for bit: dy * 1 = dy.
- */
-function reductionGradient(kernelName: 'Sum' | 'Mean'): tf.GradConfig {
-  return {
-    kernelName,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved as tf.Tensor[];
-      const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x!.shape);
-      const expandedShape = x!.shape.slice();
-      for (const axis of axes) expandedShape[axis] = 1;
-      const reduceSize = axes.reduce((n, axis) => n * x!.shape[axis]!, 1);
-      return {
-        x: () => {
-          const expanded = tf.reshape(dy as tf.Tensor, expandedShape);
-          return tf.broadcastTo(kernelName === 'Mean' ? tf.div(expanded, reduceSize) : expanded, x!.shape);
-        },
-      };
-    },
-  };
-}
 
-const GRADIENTS: tf.GradConfig[] = [reductionGradient('Sum'), reductionGradient('Mean')];
-const replacedGradients = new Map<string, tf.GradConfig | undefined>();
 
 export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys(KERNELS);
+
+const registeredFuncs = new Map<string, tf.KernelFunc>();
 
 function register(): void {
   for (const [name, kernelFunc] of Object.entries(KERNELS)) {
     const current = tf.getKernel(name, BACKEND);
-    if (current?.kernelFunc === (kernelFunc as unknown as tf.KernelFunc)) continue;
+    if (current && current.kernelFunc === registeredFuncs.get(name)) continue;
     replaced.set(name, current);
     if (current) tf.unregisterKernel(name, BACKEND);
-    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-  for (const config of GRADIENTS) {
-    if (replacedGradients.has(config.kernelName)) continue;
-    replacedGradients.set(config.kernelName, tf.getGradient(config.kernelName));
-    tf.registerGradient(config);
+    const count = counted(name);
+    const wrapped = ((args: KernelArgs) => {
+      count.calls++;
+      return kernelFunc(args);
+    }) as unknown as tf.KernelFunc;
+    registeredFuncs.set(name, wrapped);
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: wrapped });
   }
 }
 
@@ -579,8 +527,6 @@ export function deactivateNativeKernels(): void {
     if (config) tf.registerKernel(config);
   }
   replaced.clear();
-  for (const config of replacedGradients.values()) if (config) tf.registerGradient(config);
-  replacedGradients.clear();
   status = { ...status, kernels: 'xnnpack', active: false, replaced: [] };
 }
 
@@ -651,7 +597,8 @@ export function activateNativeKernels(): NativeStatus {
   if (tf.getBackend() !== BACKEND) throw new Error(`native kernels: the active backend is '${tf.getBackend()}', not 'wasm'`);
   let notice: string;
   if (!nativeAddonBuilt()) {
-    notice = `native kernels not built (no ${NATIVE_ADDON_PATH}: npm install builds it when the OpenBLAS headers are there, e.g. apt-get install libopenblas-dev): ${FALLBACK}`;
+    const file = process.env.LANDSCAPE_NATIVE_ADDON?.trim() || NATIVE_ADDON_PATH;
+    notice = `native kernels not built (no ${file}; npm install builds it when the OpenBLAS headers are there, e.g. apt-get install libopenblas-dev): ${FALLBACK}`;
   } else {
     let reference: tf.Tensor[] = [];
     let native: tf.Tensor[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InlineRunner, WorkerPool } from '../../pipeline/workers/pool.ts';
 
-const job = (fn: string, input: unknown = {}, label = fn) => ({ module: 'tests/fixtures/jobs.ts', fn, input, label });
+const job = <I = unknown>(fn: string, input = {} as I, label = fn) => ({ module: 'tests/fixtures/jobs.ts', fn, input, label });
 
 describe('the worker pool', () => {
   it('runs jobs in parallel worker processes and returns their results and progress', async () => {
