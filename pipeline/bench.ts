@@ -5,7 +5,7 @@
 // the tensors alive before and after training (a leak shows as a difference).
 //
 //   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
-//                    [--no-prototype] [--paths native,wasm,native-fused-bn] [--ops] [--out FILE]
+//                    [--paths native,wasm] [--ops] [--out FILE]
 //
 // --ops adds where a training step's time goes, kernel by kernel (tf.profile of one epoch).
 //
@@ -29,7 +29,7 @@ const BATCH = 100;
 const PREVIEW_WIDTH = 16;
 const PAPER_WIDTH = 80;
 
-type PathName = 'native' | 'wasm' | 'native-fused-bn';
+type PathName = 'native' | 'wasm';
 
 interface TrainResult {
   kind: 'train';
@@ -131,7 +131,6 @@ interface Options {
   epochs: number;
   threads: number;
   torch: boolean;
-  prototype: boolean;
   paths: PathName[] | null;
   out: string | null;
   ops: boolean;
@@ -152,14 +151,13 @@ function parseOptions(argv: string[]): Options {
   const widths = (value('--widths') ?? `${PREVIEW_WIDTH},${PAPER_WIDTH}`).split(',').map(Number);
   if (widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths: positive integers, got '${value('--widths')}'`);
   const paths = value('--paths')?.split(',') ?? null;
-  if (paths?.some((p) => !['native', 'wasm', 'native-fused-bn'].includes(p))) throw new Error(`--paths: native, wasm, native-fused-bn`);
+  if (paths?.some((p) => !['native', 'wasm'].includes(p))) throw new Error(`--paths: native, wasm`);
   return {
     widths,
     rounds: number('--rounds', 3),
     epochs: number('--epochs', 5),
     threads: number('--threads', availableParallelism()),
     torch: !argv.includes('--no-torch'),
-    prototype: !argv.includes('--no-prototype'),
     paths: paths as PathName[] | null,
     out: value('--out') ?? null,
     ops: argv.includes('--ops'),
@@ -233,18 +231,17 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
   const { initWeights } = await import('./engine/net.ts');
   const { Rng } = await import('./engine/random.ts');
   const { sgdEpoch } = await import('./engine/train.ts');
-  const NetClass = path === 'native-fused-bn' ? await fusedPrototype() : Net;
   const rng = new Rng('bench-data');
   const split = { images: rng.normalArray(IMAGES * 3072), labels: Int32Array.from({ length: IMAGES }, () => rng.int(10)), count: IMAGES };
   const order = new Rng('bench-order').permutation(IMAGES);
   const start = tf.memory().numTensors;
-  const net = new NetClass(width, initWeights(width, new Rng('bench-weights', width)));
+  const net = new Net(width, initWeights(width, new Rng('bench-weights', width)));
   const afterNet = tf.memory().numTensors;
-  sgdEpoch(net, split, 0.01, BATCH, order); // warm-up
+  await sgdEpoch(net, split, 0.01, BATCH, order); // warm-up
   const epochSeconds: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const t = performance.now();
-    sgdEpoch(net, split, 0.01, BATCH, order);
+    await sgdEpoch(net, split, 0.01, BATCH, order);
     epochSeconds.push((performance.now() - t) / 1000);
   }
   const afterTraining = tf.memory().numTensors;
@@ -252,8 +249,8 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
   if (ops) {
     // kernel time per step of one profiled epoch; what is left of the step is JS (tape, tidy, data)
     const steps = IMAGES / BATCH;
-    const profile = await tf.profile(() => {
-      sgdEpoch(net, split, 0.01, BATCH, order);
+    const profile = await tf.profile(async () => {
+      await sgdEpoch(net, split, 0.01, BATCH, order);
     });
     const byKernel = new Map<string, number>();
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs) / steps);
@@ -308,30 +305,6 @@ function measureKernels(tf: typeof import('@tensorflow/tfjs'), width: number, ep
   return { layer: `${BATCH}x16x16x${width} -> ${BATCH}x8x8x${width}, 3x3 stride 2`, gflops, ms };
 }
 
-/**
- * A prototype of the paper net with batch norm + ReLU fused (batch-norm-relu.ts): what
- * Net.logits gives once it calls batchNormRelu / normalizeRelu. Measured to size that change.
- */
-async function fusedPrototype() {
-  const tf = await import('@tensorflow/tfjs');
-  const { Net } = await import('./engine/model.ts');
-  const { CLASSES } = await import('./engine/net.ts');
-  const { batchNormRelu, normalizeRelu } = await import('./engine/batch-norm-relu.ts');
-  type BnStats = import('./engine/model.ts').BnStats;
-  return class FusedNet extends Net {
-    override logits(x: import('@tensorflow/tfjs').Tensor4D, stats?: BnStats): import('@tensorflow/tfjs').Tensor2D {
-      let h = x;
-      const hidden = this.shapes.length - 1;
-      for (let l = 0; l < hidden; l++) {
-        const z = this.conv(h, l);
-        h = stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
-      }
-      const out = tf.add(this.conv(h, hidden), this.variables[hidden + 1]!);
-      return tf.reshape(out, [x.shape[0], CLASSES]);
-    }
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // the parent: rounds, table, JSON
 
@@ -367,7 +340,6 @@ async function parentMain(options: Options): Promise<void> {
   const available: PathName[] = ['wasm'];
   if (nativeInfo) available.unshift('native');
   else notes.push(`native path not available: ${probe.error}`);
-  if (nativeInfo && options.prototype) available.push('native-fused-bn');
   const paths = options.paths ? available.filter((p) => options.paths!.includes(p)) : available;
   const python = options.torch ? torchPython() : null;
   if (options.torch && !python) notes.push('PyTorch reference skipped: no python3 with torch (Debian: apt-get install python3-torch)');
@@ -399,7 +371,7 @@ async function parentMain(options: Options): Promise<void> {
         process.stdout.write('.');
       }
     }
-    for (const p of paths.filter((q) => q !== 'native-fused-bn')) {
+    for (const p of paths) {
       const r = nodeChild(p, 'kernels', PAPER_WIDTH, options);
       if (r.result) (kernels[p] ??= []).push(r.result as KernelResult);
       else failures.push(`${p} kernels: ${r.error}`);
@@ -424,7 +396,7 @@ async function parentMain(options: Options): Promise<void> {
       const t = torchRate(width);
       const last = results[results.length - 1]!.tensors;
       rows.push({
-        path: p === 'native' ? 'native (OpenBLAS)' : p === 'wasm' ? 'npm-only wasm (XNNPACK)' : 'native + fused BN (prototype)',
+        path: p === 'native' ? 'native (OpenBLAS)' : 'npm-only wasm (XNNPACK)',
         width, threads: results[0]!.threads, imagesPerSecond: rate, rounds: results.map((r) => r.imagesPerSecond),
         ratio: Number.isFinite(t) ? rate / t : null, peakRssMB: Math.max(...results.map((r) => r.peakRssMB)),
         tensors: `${last.afterNet} -> ${last.afterTraining} (start ${last.start}, after dispose ${last.afterDispose})`,
@@ -496,6 +468,27 @@ const childIndex = process.argv.indexOf('--child');
 if (childIndex >= 0) {
   const [path, task, width, epochs, ops] = process.argv.slice(childIndex + 1);
   await childMain(path as PathName, task!, Number(width), Number(epochs), ops === 'ops');
+} else if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`Usage: npm run bench -- [options]
+
+Training images/s of the paper's net (batch 100) on each engine path available here, beside
+PyTorch on the same CPU when /usr/bin/python3 has torch; conv kernel GFLOP/s; peak RSS; a leak check.
+
+Options
+  --widths <list>     net widths to train (default ${PREVIEW_WIDTH},${PAPER_WIDTH}: the preview and paper nets)
+  --rounds <n>        rounds, each path and PyTorch taking turns (default 3; medians reported)
+  --epochs <n>        epochs of ${IMAGES} images per measurement (default 5)
+  --threads <n>       threads for the native kernels and PyTorch (default: all cores)
+  --paths <list>      native, wasm (default: those available)
+  --no-torch          skip the PyTorch reference
+  --ops               add a kernel-by-kernel breakdown of a training step
+  --out <file>        where the JSON goes (default bench-results/bench-<time>.json)
+`);
 } else {
-  await parentMain(parseOptions(process.argv.slice(2)));
+  try {
+    await parentMain(parseOptions(process.argv.slice(2)));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
 }
