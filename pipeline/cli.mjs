@@ -26,8 +26,11 @@ Options
   --force               recompute the selected steps even when they are cached
   --explain <id>        say, for each step behind a figure, whether it would be reused and,
                         if not, what changed since it was last built; computes nothing
-  --jobs <n>            training jobs run in parallel worker processes (default: one per core)
-  --backend <name>      tensorflow | wasm (default: the fastest that loads)
+  --jobs <n>            training jobs run in parallel worker processes (default: one per core;
+                        one per GPU on a GPU engine)
+  --backend <name>      tensorflow | webgpu | wasm (default: the first that is available of
+                        tfjs-node-gpu, webgpu on a hardware GPU, tfjs-node, wasm); also
+                        LANDSCAPE_BACKEND. A forced backend that is not available is an error
   --cifar-dir <dir>     read CIFAR-10 (binary version) from this folder instead of downloading
   --cache-dir <dir>     where artifacts and run manifests live (default: cache)
   --site-dir <dir>      where the site is built (default: dist)

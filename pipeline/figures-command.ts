@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { catalogEntry } from '../figures/catalog.ts';
 import { Cache, describeChanges } from './cache.ts';
-import { fingerprintOf, predictFingerprint, sameFingerprint, type EngineInfo } from './engine/fingerprint.ts';
+import { fingerprintOf, isGpuEngine, predictFingerprint, sameFingerprint, type EngineFingerprint, type EngineInfo } from './engine/fingerprint.ts';
+import { gpuCount } from './engine/gpu-probe.ts';
 import { planRun, stepsOfFigure, type Plan } from './plan.ts';
 import { getProfile, type Profile } from './profiles.ts';
 import { createReporter, type Reporter } from './progress.ts';
@@ -54,8 +55,13 @@ async function planWithEngine(
   return { plan: await planRun(profile, { repoRoot: options.repoRoot, engine: actual, only: options.only }), engineInfo };
 }
 
-/** One training worker per core. */
-export function defaultJobs(): number {
+/**
+ * Training workers: one per core on a CPU engine; one per GPU on a GPU engine (more processes
+ * would only contend for the GPU and its memory). Webgpu on a software adapter counts as GPU too:
+ * lavapipe spreads its work over the cores by itself.
+ */
+export function defaultJobs(engine?: EngineFingerprint): number {
+  if (engine && (engine.backend === 'webgpu' || isGpuEngine(engine))) return gpuCount();
   return availableParallelism();
 }
 
@@ -84,7 +90,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
     figures: [],
   };
 
-  const workers = options.jobs ?? defaultJobs();
+  const workers = options.jobs ?? defaultJobs(plan.engine);
   const jobs = workers > 1 ? new WorkerPool(workers, options.repoRoot) : new InlineRunner(options.repoRoot);
   let outcomes: StepOutcome[];
   try {
@@ -99,7 +105,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
   manifest.seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
   manifest.steps = outcomes;
   manifest.engine = engineInfo
-    ? { ...fingerprintOf(engineInfo), initialised: true, notes: engineInfo.notes }
+    ? { ...fingerprintOf(engineInfo), initialised: true, notes: engineInfo.notes, ...(engineInfo.driver ? { driver: engineInfo.driver } : {}) }
     : { ...plan.engine, initialised: false };
   manifest.dataset = await datasetRecord(cache, plan, outcomes);
   manifest.figures = await figureRecords(cache, plan, outcomes);

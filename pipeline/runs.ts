@@ -42,7 +42,8 @@ export interface RunManifest {
     cores: number;
     memoryGiB: number;
   };
-  engine: (EngineFingerprint & { initialised: boolean; notes?: string[] }) | null;
+  /** the engine; `driver`: for webgpu, the adapter's driver description (shown, not keyed) */
+  engine: (EngineFingerprint & { initialised: boolean; notes?: string[]; driver?: string }) | null;
   dataset: { key: string; info: unknown } | null;
   seeds: { root: number };
   steps: StepOutcome[];

@@ -3,10 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import {
   installedVersion,
   nativeAddonHash,
-  NATIVE_PACKAGES,
   requestedBackend,
+  tensorflowUnavailableError,
+  TFJS_NODE_CPU,
+  TFJS_NODE_GPU,
+  webgpuUnavailableError,
   type EngineInfo,
 } from './fingerprint.ts';
+import { hardwareGpuPossible } from './gpu-probe.ts';
 
 export { fingerprintOf } from './fingerprint.ts';
 
@@ -21,29 +25,51 @@ export function initEngine(): Promise<EngineInfo> {
 async function select(): Promise<EngineInfo> {
   const wanted = requestedBackend();
   const notes: string[] = [];
+  if (wanted === 'webgpu') {
+    const { activateWebgpu } = await import('./webgpu.ts');
+    const outcome = await activateWebgpu({ forced: true });
+    if (!outcome.ok) throw webgpuUnavailableError(outcome.reason);
+    return outcome.info;
+  }
   if (wanted !== 'wasm') {
-    for (const pkg of NATIVE_PACKAGES) {
-      const version = installedVersion(pkg);
-      if (!version) continue;
-      try {
-        // a variable specifier: these packages are optional and usually absent
-        await import(pkg);
-        if (await tf.setBackend('tensorflow')) {
-          await tf.ready();
-          return { backend: 'tensorflow', provider: `${pkg}@${version}`, tfjs: tf.version.tfjs, kernels: 'tensorflow', notes };
-        }
-        notes.push(`${pkg} loaded but its backend did not initialise`);
-      } catch (error) {
-        notes.push(`${pkg} is installed but does not load: ${firstLine(error)}`);
-      }
+    const gpu = await loadTensorflow(TFJS_NODE_GPU, notes);
+    if (gpu) return gpu;
+    // the same condition as the prediction: Dawn is only asked where a GPU device exists
+    if (wanted === null && hardwareGpuPossible()) {
+      const { activateWebgpu } = await import('./webgpu.ts');
+      const outcome = await activateWebgpu({ forced: false });
+      if (outcome.ok) return { ...outcome.info, notes: [...notes, ...outcome.info.notes] };
+      notes.push(`webgpu not used: ${outcome.reason}`);
     }
+    const cpu = await loadTensorflow(TFJS_NODE_CPU, notes);
+    if (cpu) return cpu;
     if (wanted === 'tensorflow') {
-      throw new Error(
-        `LANDSCAPE_BACKEND=tensorflow, but no native TensorFlow backend loads` +
-          (notes.length ? ` (${notes.join('; ')})` : ' (neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed)'),
-      );
+      throw tensorflowUnavailableError(notes.length ? notes.join('; ') : `neither ${TFJS_NODE_GPU} nor ${TFJS_NODE_CPU} is installed`);
     }
   }
+  return loadWasm(notes);
+}
+
+/** One of the native TensorFlow packages, when it is installed and loads; else null and a note. */
+async function loadTensorflow(pkg: string, notes: string[]): Promise<EngineInfo | null> {
+  const version = installedVersion(pkg);
+  if (!version) return null;
+  try {
+    // a variable specifier: these packages are optional and usually absent
+    await import(pkg);
+    if (await tf.setBackend('tensorflow')) {
+      await tf.ready();
+      return { backend: 'tensorflow', provider: `${pkg}@${version}`, tfjs: tf.version.tfjs, kernels: 'tensorflow', notes };
+    }
+    notes.push(`${pkg} loaded but its backend did not initialise`);
+  } catch (error) {
+    notes.push(`${pkg} is installed but does not load: ${firstLine(error)}`);
+  }
+  return null;
+}
+
+/** The wasm backend with our kernels (and the native provider when built and not turned off). */
+export async function loadWasm(notes: string[] = []): Promise<EngineInfo> {
   const { selectWasm } = await import('./wasm-kernels.ts');
   await selectWasm();
   // kernels in plain TypeScript (buffer sharing, broadcast Tile, Sum/Mean gradients), then the native kernel
@@ -61,7 +87,6 @@ async function select(): Promise<EngineInfo> {
   }
   return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: native.kernels, notes };
 }
-
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;

@@ -4,6 +4,8 @@
 // same fixed calibration set (the first N training images): trained, perturbed, averaged and
 // interpolated models are then all evaluated the same way, with no running averages that an
 // averaged model would not have.
+//
+// Values are read with `await data()` (the webgpu backend has no synchronous read in Node).
 import * as tf from '@tensorflow/tfjs';
 import { normalizeRelu } from './batch-norm-relu.ts';
 import { CLASSES } from './net.ts';
@@ -51,17 +53,20 @@ export function disposeStats(stats: BnStats): void {
   }
 }
 
-export function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number): Evaluation {
+export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number): Promise<Evaluation> {
   const confusion = new Array<number>(CLASSES * CLASSES).fill(0);
   let lossSum = 0;
   let wrong = 0;
   for (let start = 0; start < split.count; start += chunkSize) {
     const indices = range(start, Math.min(start + chunkSize, split.count));
-    const { loss, predicted } = tf.tidy(() => {
+    const [lossTensor, predictedTensor] = tf.tidy(() => {
       const logits = net.logits(gatherImages(split, indices), stats);
-      const loss = crossEntropy(logits, gatherLabels(split, indices)).dataSync()[0]!;
-      return { loss, predicted: tf.argMax(logits, 1).dataSync() as Int32Array };
+      return [crossEntropy(logits, gatherLabels(split, indices)), tf.argMax(logits, 1)];
     });
+    const [lossValue, predictedValues] = await Promise.all([lossTensor.data(), predictedTensor.data()]);
+    tf.dispose([lossTensor, predictedTensor]);
+    const loss = lossValue[0]!;
+    const predicted = predictedValues as Int32Array;
     lossSum += loss * indices.length;
     for (let i = 0; i < indices.length; i++) {
       const truth = split.labels[indices[i]!]!;
@@ -73,15 +78,17 @@ export function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: numb
 }
 
 /** Calibrates and evaluates on each split in one go (statistics freed afterwards). */
-export function evaluateModel(
+export async function evaluateModel(
   net: Net,
   train: Split,
   splits: Record<string, Split>,
   settings: { bnCalibration: number; evalBatch: number },
-): Record<string, Evaluation> {
+): Promise<Record<string, Evaluation>> {
   const stats = calibrate(net, train, settings.bnCalibration, settings.evalBatch);
   try {
-    return Object.fromEntries(Object.entries(splits).map(([name, split]) => [name, evaluate(net, stats, split, settings.evalBatch)]));
+    const out: Record<string, Evaluation> = {};
+    for (const [name, split] of Object.entries(splits)) out[name] = await evaluate(net, stats, split, settings.evalBatch);
+    return out;
   } finally {
     disposeStats(stats);
   }

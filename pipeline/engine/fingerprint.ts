@@ -1,11 +1,21 @@
 // Which tensor backend a run will use, found without loading any of them (planning a no-op
 // rerun must stay fast), and the fingerprint that goes into cache keys and run manifests.
-// Order: the native TensorFlow backend (tfjs-node-gpu, then tfjs-node) when one of
-// those optional packages loads; otherwise the wasm backend (SIMD, XNNPACK) with our fast
-// convolution gradients. The pure-JS 'cpu' backend is never used for training: it is ~0.2 images/s.
+// Order, first that is available:
+//  1. tensorflow: @tensorflow/tfjs-node-gpu (TensorFlow with CUDA), when it loads;
+//  2. webgpu: @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package), when Dawn gives a
+//     hardware adapter; needs only the GPU driver (its Vulkan driver on Linux), no CUDA;
+//  3. tensorflow: @tensorflow/tfjs-node (TensorFlow on the CPU), when it loads;
+//  4. wasm: the wasm backend (SIMD, XNNPACK) with our fast convolution gradients.
+// A GPU comes before TensorFlow on the CPU, which is why tfjs-node-gpu and tfjs-node are split
+// around webgpu. The pure-JS 'cpu' backend is never used for training: it is ~0.2 images/s.
 //
-// LANDSCAPE_BACKEND=tensorflow|wasm forces a backend; a forced backend that cannot be loaded is
-// an error, never a silent fallback.
+// LANDSCAPE_BACKEND=tensorflow|webgpu|wasm (or --backend) forces a backend; a forced backend that
+// cannot be loaded is an error, never a silent fallback. A software WebGPU adapter (lavapipe,
+// SwiftShader) is only used when forced and allowed: LANDSCAPE_BACKEND=webgpu with
+// LANDSCAPE_WEBGPU_SOFTWARE=1 (tests and CI; see gpu-probe.ts).
+//
+// Predicting webgpu needs to know the adapter (it is in the fingerprint): it is asked of Dawn in
+// a short child process, and only when it can matter (forced, or a GPU device exists).
 //
 // On 'wasm', the kernels come from one of two providers (the `kernels` field): the native addon
 // (native/, OpenBLAS; see native-kernels.ts) when it is built and not turned off with
@@ -14,12 +24,28 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import {
+  adapterLabel,
+  DAWN_PACKAGE,
+  hardwareGpuPossible,
+  identityOf,
+  probeAdapter,
+  softwareAdapterAllowed,
+  WEBGPU_BACKEND_PACKAGE,
+  webgpuAttempt,
+  webgpuPackagesInstalled,
+  type AdapterIdentity,
+  type ProbeResult,
+} from './gpu-probe.ts';
 
-export type BackendName = 'tensorflow' | 'wasm';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm'];
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm'];
 
-/** Who computes the heavy kernels: TensorFlow itself, the native addon, or the wasm backend's own. */
-export type KernelProvider = 'tensorflow' | 'native-openblas' | 'xnnpack';
+/**
+ * Who computes the heavy kernels: TensorFlow itself, the native addon, the wasm backend's own,
+ * or tfjs-backend-webgpu's WGSL shaders.
+ */
+export type KernelProvider = 'tensorflow' | 'native-openblas' | 'xnnpack' | 'webgpu';
 
 export interface EngineFingerprint {
   backend: BackendName;
@@ -36,14 +62,23 @@ export interface EngineFingerprint {
    * rebuilt addon with other code invalidates the results computed with the old one
    */
   addon?: string;
+  /**
+   * for 'webgpu': the adapter (vendor, architecture, device, software or not), so that results
+   * computed on one GPU model are not taken for another's
+   */
+  adapter?: AdapterIdentity;
 }
 
 export interface EngineInfo extends EngineFingerprint {
   /** why this backend was chosen (or why others were not) */
   notes: string[];
+  /** for 'webgpu': the adapter's description (driver and version); shown, not keyed */
+  driver?: string;
 }
 
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+export const TFJS_NODE_GPU = NATIVE_PACKAGES[0];
+export const TFJS_NODE_CPU = NATIVE_PACKAGES[1];
 const require = createRequire(import.meta.url);
 
 export function installedVersion(pkg: string): string | null {
@@ -85,30 +120,102 @@ export function nativeAddonBuilt(): boolean {
   return existsSync(nativeAddonFile());
 }
 
-/** Same engine for cache keys: backend, provider, tfjs version and kernel provider all equal. */
 /** The fingerprint part of an engine's description (what keys and manifests record). */
 export function fingerprintOf(info: EngineInfo): EngineFingerprint {
-  const { notes: _notes, ...fingerprint } = info;
+  const { notes: _notes, driver: _driver, ...fingerprint } = info;
   return fingerprint;
 }
 
+/** Same engine for cache keys: backend, provider, tfjs version, kernel provider, addon and adapter all equal. */
 export function sameFingerprint(a: EngineFingerprint, b: EngineFingerprint): boolean {
-  return a.backend === b.backend && a.provider === b.provider && a.tfjs === b.tfjs && a.kernels === b.kernels && a.addon === b.addon;
+  return (
+    a.backend === b.backend &&
+    a.provider === b.provider &&
+    a.tfjs === b.tfjs &&
+    a.kernels === b.kernels &&
+    a.addon === b.addon &&
+    sameAdapter(a.adapter, b.adapter)
+  );
+}
+
+function sameAdapter(a: AdapterIdentity | undefined, b: AdapterIdentity | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.vendor === b.vendor && a.architecture === b.architecture && a.device === b.device && a.software === b.software;
+}
+
+/** An engine that computes on a GPU: TensorFlow's CUDA build, or WebGPU on a hardware adapter. */
+export function isGpuEngine(engine: EngineFingerprint): boolean {
+  if (engine.backend === 'webgpu') return engine.adapter?.software !== true;
+  return engine.backend === 'tensorflow' && engine.provider.startsWith(`${TFJS_NODE_GPU}@`);
+}
+
+/** The provider string of the webgpu backend: the tfjs backend and the Dawn build under it. */
+export function webgpuProvider(): string {
+  return `${WEBGPU_BACKEND_PACKAGE}@${installedVersion(WEBGPU_BACKEND_PACKAGE) ?? 'unknown'} + ${DAWN_PACKAGE}@${installedVersion(DAWN_PACKAGE) ?? 'unknown'}`;
+}
+
+/**
+ * Whether the webgpu backend can serve this process, decided the way initEngine() decides it:
+ * `forced` (LANDSCAPE_BACKEND=webgpu) asks Dawn whatever the hardware; otherwise Dawn is only asked
+ * when a GPU device exists, and a software adapter never counts. `reason` says why not.
+ */
+export function webgpuAvailability(
+  forced: boolean,
+  gpuDevice: () => boolean = hardwareGpuPossible,
+): { adapter: AdapterIdentity; probe: ProbeResult } | { reason: string } {
+  const packages = webgpuPackagesInstalled();
+  if (!packages.ok) return { reason: `${packages.missing.join(' and ')} not installed` };
+  if (!forced && !gpuDevice()) return { reason: 'no GPU device on this machine' };
+  const probe = probeAdapter();
+  if (!probe.adapter) return { reason: `no WebGPU adapter (${probe.messages.join('; ') || 'Dawn found none'})` };
+  if (probe.adapter.software && !(forced && softwareAdapterAllowed())) {
+    return {
+      reason: `only a software adapter, ${adapterLabel(probe.adapter)}` +
+        (forced ? ' (set LANDSCAPE_WEBGPU_SOFTWARE=1 to use it anyway: tests and CI)' : ''),
+    };
+  }
+  return { adapter: identityOf(probe.adapter), probe };
+}
+
+/** The error of a forced webgpu backend that is not available, naming what was tried. */
+export function webgpuUnavailableError(reason: string): Error {
+  return new Error(`LANDSCAPE_BACKEND=webgpu, but ${reason}. Tried: ${webgpuAttempt()}. See the README ("GPU engines") and npm run gpu-check`);
+}
+
+/** The error of a forced tensorflow backend that is not installed. */
+export function tensorflowUnavailableError(detail: string): Error {
+  return new Error(`LANDSCAPE_BACKEND=tensorflow, but no native TensorFlow backend loads (${detail})`);
 }
 
 /**
  * The fingerprint this process would use, found without initialising anything heavy, so that
  * planning a run (and a no-op rerun) stays fast. It must agree with initEngine(); the planner
- * checks that it does before any engine step runs.
+ * checks that it does before any engine step runs. Webgpu costs one Dawn probe in a child process
+ * (gpu-probe.ts), and only when forced or where a GPU device exists. A forced backend that is not
+ * available throws here already, so a cached run can never pass for one on it.
  */
 export function predictFingerprint(): EngineFingerprint {
   const wanted = requestedBackend();
   const tfjs = installedVersion('@tensorflow/tfjs') ?? 'unknown';
+  const tensorflow = (pkg: string): EngineFingerprint | null => {
+    const version = installedVersion(pkg);
+    return version && nativeBindingPresent(pkg) ? { backend: 'tensorflow', provider: `${pkg}@${version}`, tfjs, kernels: 'tensorflow' } : null;
+  };
+  if (wanted === 'webgpu') {
+    const found = webgpuAvailability(true);
+    if ('reason' in found) throw webgpuUnavailableError(found.reason);
+    return { backend: 'webgpu', provider: webgpuProvider(), tfjs, kernels: 'webgpu', adapter: found.adapter };
+  }
   if (wanted !== 'wasm') {
-    for (const pkg of NATIVE_PACKAGES) {
-      const version = installedVersion(pkg);
-      if (version && nativeBindingPresent(pkg)) return { backend: 'tensorflow', provider: `${pkg}@${version}`, tfjs, kernels: 'tensorflow' };
+    const gpu = tensorflow(TFJS_NODE_GPU);
+    if (gpu) return gpu;
+    if (wanted === null) {
+      const found = webgpuAvailability(false);
+      if (!('reason' in found)) return { backend: 'webgpu', provider: webgpuProvider(), tfjs, kernels: 'webgpu', adapter: found.adapter };
     }
+    const cpu = tensorflow(TFJS_NODE_CPU);
+    if (cpu) return cpu;
+    if (wanted === 'tensorflow') throw tensorflowUnavailableError(`neither ${TFJS_NODE_GPU} nor ${TFJS_NODE_CPU} is installed with its binding`);
   }
   const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
   // cheap: the built addon is there and not turned off (a broken one is found at initEngine)

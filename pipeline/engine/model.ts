@@ -56,13 +56,15 @@ export class Net {
     });
   }
 
-  getWeights(): Weights {
+  /** The weights as host arrays (read with data(): the webgpu backend cannot read synchronously). */
+  async getWeights(): Promise<Weights> {
+    const [kernels, bias] = await Promise.all([Promise.all(this.kernels.map((k) => k.data() as Promise<Float32Array>)), this.bias.data() as Promise<Float32Array>]);
     return this.shapes.map((shape, l) => {
-      const kernel = this.kernels[l]!.dataSync() as Float32Array;
+      const kernel = kernels[l]!;
       if (!shape.bias) return Float32Array.from(kernel);
       const out = new Float32Array(kernel.length + shape.kernel[3]);
       out.set(kernel);
-      out.set(this.bias.dataSync() as Float32Array, kernel.length);
+      out.set(bias, kernel.length);
       return out;
     });
   }

@@ -2,6 +2,8 @@
 // SGD walks the training set in mini-batches in a given order; BGD takes one step per epoch on
 // the gradient of the whole training set, accumulated chunk by chunk (batch norm then uses each
 // chunk's statistics, the only way a full-set gradient fits in memory).
+// Values are read back with `await data()`, never dataSync(): the webgpu backend cannot read
+// synchronously in Node (webgpu.ts). Reads happen once an epoch (SGD) or once a chunk (BGD).
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, gatherImages, gatherLabels, range, type Net, type Split } from './model.ts';
 
@@ -13,7 +15,7 @@ export interface EpochStats {
 }
 
 /** One epoch of SGD with the given visiting order (a permutation of the training set). */
-export function sgdEpoch(net: Net, split: Split, learningRate: number, batchSize: number, order: Int32Array): EpochStats {
+export async function sgdEpoch(net: Net, split: Split, learningRate: number, batchSize: number, order: Int32Array): Promise<EpochStats> {
   if (order.length !== split.count) throw new Error(`order has ${order.length} entries for ${split.count} images`);
   const variables = net.variables;
   let lossSum = tf.scalar(0);
@@ -39,14 +41,14 @@ export function sgdEpoch(net: Net, split: Split, learningRate: number, batchSize
     lossSum = nextLoss as tf.Scalar;
     wrongSum = nextWrong as tf.Scalar;
   }
-  const stats = { loss: lossSum.dataSync()[0]! / split.count, error: wrongSum.dataSync()[0]! / split.count };
+  const [loss, wrong] = await Promise.all([lossSum.data(), wrongSum.data()]);
   lossSum.dispose();
   wrongSum.dispose();
-  return stats;
+  return { loss: loss[0]! / split.count, error: wrong[0]! / split.count };
 }
 
 /** One step of batch gradient descent: the gradient of the mean loss over the whole training set. */
-export function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): EpochStats {
+export async function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): Promise<EpochStats> {
   const variables = net.variables;
   let accumulated: tf.Tensor[] | null = null;
   let lossSum = 0;
@@ -65,13 +67,15 @@ export function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize
       }, variables);
       const scaled = variables.map((v) => tf.mul(grads[v.name]!, share));
       const summed = accumulated ? scaled.map((g, i) => tf.add(g, accumulated![i]!)) : scaled;
-      return { summed, loss: value.dataSync()[0]!, wrong: wrong!.dataSync()[0]! };
+      return { summed, loss: value };
     });
-    (wrong as tf.Scalar | null)?.dispose();
     if (accumulated) for (const t of accumulated) t.dispose();
     accumulated = result.summed;
-    lossSum += result.loss * indices.length;
-    wrongSum += result.wrong;
+    const [loss, wrongCount] = await Promise.all([result.loss.data(), (wrong as tf.Scalar | null)!.data()]);
+    result.loss.dispose();
+    (wrong as tf.Scalar | null)?.dispose();
+    lossSum += loss[0]! * indices.length;
+    wrongSum += wrongCount[0]!;
   }
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(accumulated![i]!, learningRate)))));
   for (const t of accumulated ?? []) t.dispose();

@@ -50,3 +50,10 @@ export function scalar(value: Scalar): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
   return String(value);
 }
+
+/** A WebGPU adapter as the run manifest records it: "nvidia hopper (nvidia-h100-...)", "(software)" when it is one. */
+export function adapter(a: { vendor: string; architecture: string; device: string; software: boolean } | null | undefined): string {
+  if (!a) return '-';
+  const name = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown vendor';
+  return `${name}${a.device ? ` (${a.device})` : ''}${a.software ? ', a software adapter' : ''}`;
+}

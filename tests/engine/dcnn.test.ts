@@ -12,11 +12,15 @@ function randomSplit(n: number, seed: string): Split {
   return { images: rng.normalArray(n * 3072), labels: Int32Array.from({ length: n }, () => rng.int(10)), count: n };
 }
 
-function lossOf(net: Net, split: Split): number {
-  return tf.tidy(() => {
+// values are read with data(): the webgpu backend has no synchronous read in Node
+async function lossOf(net: Net, split: Split): Promise<number> {
+  const loss = tf.tidy(() => {
     const x = tf.tensor4d(split.images, [split.count, 32, 32, 3]);
-    return crossEntropy(net.logits(x), tf.tensor1d(split.labels, 'int32')).dataSync()[0]!;
+    return crossEntropy(net.logits(x), tf.tensor1d(split.labels, 'int32'));
   });
+  const value = (await loss.data())[0]!;
+  loss.dispose();
+  return value;
 }
 
 beforeAll(async () => {
@@ -36,17 +40,19 @@ describe('the DCNN', () => {
     expect(parameterCount(80)).toBe(3 * 3 * 3 * 80 + 3 * 9 * 80 * 80 + 9 * 80 * 10 + 10);
   });
 
-  it('computes the gradient of the loss that finite differences measure', () => {
+  it('computes the gradient of the loss that finite differences measure', async () => {
     const width = 3;
     const split = randomSplit(6, 'gradcheck-data');
     const weights = initWeights(width, new Rng('gradcheck-weights'));
     const net = new Net(width, weights);
-    const analytic = tf.tidy(() => {
+    const gradTensors = tf.tidy(() => {
       const x = tf.tensor4d(split.images, [split.count, 32, 32, 3]);
       const y = tf.tensor1d(split.labels, 'int32');
       const { grads } = tf.variableGrads(() => crossEntropy(net.logits(x), y), net.variables);
-      return net.variables.map((v) => Array.from(grads[v.name]!.dataSync()));
+      return net.variables.map((v) => grads[v.name]!);
     });
+    const analytic = await Promise.all(gradTensors.map(async (g) => Array.from(await g.data())));
+    tf.dispose(gradTensors);
     // host layout: the kernel then (last layer) the bias, as the variables are ordered
     const flatGrad: number[][] = weights.map((_, l) => (l < 4 ? analytic[l]! : [...analytic[4]!, ...analytic[5]!]));
     const rng = new Rng('gradcheck-coords');
@@ -56,13 +62,13 @@ describe('the DCNN', () => {
     for (let l = 0; l < weights.length; l++) {
       for (let k = 0; k < 6; k++) {
         const i = rng.int(weights[l]!.length);
-        const at = (delta: number): number => {
+        const at = (delta: number): Promise<number> => {
           const w: Weights = weights.map((a) => Float32Array.from(a));
           w[l]![i]! += delta;
           net.setWeights(w);
           return lossOf(net, split);
         };
-        const numeric = (at(h) - at(-h)) / (2 * h);
+        const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
         const exact = flatGrad[l]![i]!;
         expect(Math.abs(numeric - exact), `layer ${l + 1} weight ${i}: ${numeric} vs ${exact}`).toBeLessThan(1e-3 + 0.05 * Math.abs(exact));
         checked++;
@@ -72,43 +78,43 @@ describe('the DCNN', () => {
     expect(checked).toBe(30);
   });
 
-  it('trains deterministically: the same seed gives bit-identical weights', () => {
+  it('trains deterministically: the same seed gives bit-identical weights', async () => {
     const split = randomSplit(60, 'det-data');
-    const run = (): Weights => {
+    const run = async (): Promise<Weights> => {
       const net = new Net(4, initWeights(4, new Rng('det-weights')));
-      for (let e = 0; e < 2; e++) sgdEpoch(net, split, 0.05, 20, new Rng('det-order', e).permutation(split.count));
-      bgdEpoch(net, split, 0.05, 25);
-      const w = net.getWeights();
+      for (let e = 0; e < 2; e++) await sgdEpoch(net, split, 0.05, 20, new Rng('det-order', e).permutation(split.count));
+      await bgdEpoch(net, split, 0.05, 25);
+      const w = await net.getWeights();
       net.dispose();
       return w;
     };
-    const a = run();
-    const b = run();
+    const a = await run();
+    const b = await run();
     a.forEach((layer, l) => expect(Buffer.from(layer.buffer).equals(Buffer.from(b[l]!.buffer))).toBe(true));
     const c = new Net(4, initWeights(4, new Rng('other-weights')));
-    expect(Buffer.from(c.getWeights()[1]!.buffer).equals(Buffer.from(a[1]!.buffer))).toBe(false);
+    expect(Buffer.from((await c.getWeights())[1]!.buffer).equals(Buffer.from(a[1]!.buffer))).toBe(false);
     c.dispose();
   });
 
-  it('lowers the training loss with SGD and with BGD, without leaking tensors', () => {
+  it('lowers the training loss with SGD and with BGD, without leaking tensors', async () => {
     const split = randomSplit(100, 'fit-data');
     const before = tf.memory().numTensors;
     const net = new Net(8, initWeights(8, new Rng('fit-weights')));
-    const start = lossOf(net, split);
-    for (let e = 0; e < 15; e++) sgdEpoch(net, split, 0.1, 25, new Rng('fit-order', e).permutation(split.count));
-    const afterSgd = lossOf(net, split);
+    const start = await lossOf(net, split);
+    for (let e = 0; e < 15; e++) await sgdEpoch(net, split, 0.1, 25, new Rng('fit-order', e).permutation(split.count));
+    const afterSgd = await lossOf(net, split);
     expect(afterSgd).toBeLessThan(start * 0.7);
-    for (let e = 0; e < 10; e++) bgdEpoch(net, split, 0.1, 50);
-    expect(lossOf(net, split)).toBeLessThan(afterSgd);
+    for (let e = 0; e < 10; e++) await bgdEpoch(net, split, 0.1, 50);
+    expect(await lossOf(net, split)).toBeLessThan(afterSgd);
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('evaluates error, loss and a confusion matrix that agree with each other', () => {
+  it('evaluates error, loss and a confusion matrix that agree with each other', async () => {
     const split = randomSplit(90, 'eval-data');
     const net = new Net(4, initWeights(4, new Rng('eval-weights')));
     const before = tf.memory().numTensors;
-    const { train } = evaluateModel(net, split, { train: split }, { bnCalibration: 50, evalBatch: 40 });
+    const { train } = await evaluateModel(net, split, { train: split }, { bnCalibration: 50, evalBatch: 40 });
     expect(tf.memory().numTensors).toBe(before);
     expect(train!.confusion.reduce((a, b) => a + b, 0)).toBe(90);
     const correct = Array.from({ length: 10 }, (_, c) => train!.confusion[c * 10 + c]!).reduce((a, b) => a + b, 0);
@@ -117,10 +123,10 @@ describe('the DCNN', () => {
     net.dispose();
   });
 
-  it('round-trips weights between host arrays and variables', () => {
+  it('round-trips weights between host arrays and variables', async () => {
     const w = initWeights(5, new Rng('roundtrip'));
     const net = new Net(5, w);
-    const back = net.getWeights();
+    const back = await net.getWeights();
     back.forEach((layer, l) => {
       expect(layer.length).toBe(layerSize(layerShapes(5)[l]!));
       expect(Array.from(layer)).toEqual(Array.from(w[l]!));

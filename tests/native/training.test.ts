@@ -23,7 +23,7 @@ interface Run {
   testLoss: number;
 }
 
-function train(width: number): Run {
+async function train(width: number): Promise<Run> {
   const split = randomSplit(300, 'native-same-losses');
   const test = randomSplit(100, 'native-same-losses-test');
   const net = new Net(width, initWeights(width, new Rng('native-same-losses-weights', width)));
@@ -32,16 +32,16 @@ function train(width: number): Run {
   const errors: number[] = [];
   const before = tf.memory().numTensors;
   for (let epoch = 0; epoch < 3; epoch++) {
-    const stats = sgdEpoch(net, split, 0.05, 100, rng.permutation(split.count));
+    const stats = await sgdEpoch(net, split, 0.05, 100, rng.permutation(split.count));
     losses.push(stats.loss);
     errors.push(stats.error);
   }
-  const bgd = bgdEpoch(net, split, 0.05, 150);
+  const bgd = await bgdEpoch(net, split, 0.05, 150);
   losses.push(bgd.loss);
   errors.push(bgd.error);
-  const testLoss = evaluateModel(net, split, { test }, { bnCalibration: 200, evalBatch: 100 }).test!.loss;
+  const testLoss = (await evaluateModel(net, split, { test }, { bnCalibration: 200, evalBatch: 100 })).test!.loss;
   expect(tf.memory().numTensors).toBe(before);
-  const weights = Float32Array.from(net.getWeights().flatMap((w) => Array.from(w)));
+  const weights = Float32Array.from((await net.getWeights()).flatMap((w) => Array.from(w)));
   net.dispose();
   return { losses, errors, weights, testLoss };
 }
@@ -54,12 +54,12 @@ beforeAll(async () => {
 
 describe('training with and without the native kernels', () => {
   for (const width of [8, 16]) {
-    it(`gives the same losses and weights (width ${width})`, (ctx) => {
+    it(`gives the same losses and weights (width ${width})`, async (ctx) => {
       if (!nativeActive) ctx.skip();
-      const native = train(width);
+      const native = await train(width);
       deactivateNativeKernels();
       try {
-        const npmOnly = train(width);
+        const npmOnly = await train(width);
         native.losses.forEach((loss, i) => expect(Math.abs(loss - npmOnly.losses[i]!), `loss ${i}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(npmOnly.losses[i]!))));
         // a prediction may flip on a near tie: at most one image in an epoch
         native.errors.forEach((e, i) => expect(Math.abs(e - npmOnly.errors[i]!), `error ${i}`).toBeLessThanOrEqual(1 / 300 + 1e-9));

@@ -76,8 +76,8 @@ export async function runTrajectory(input: TrajectoryInput, report: JobReport): 
   }
   const net = new Net(netSettings.width, weights, netSettings.bnEpsilon);
   const splits = { train: data.train, test: data.test };
-  const record = (epoch: number, running: { loss: number; error: number } | null): SnapshotRecord => {
-    const e = evaluateModel(net, data.train, splits, netSettings);
+  const record = async (epoch: number, running: { loss: number; error: number } | null): Promise<SnapshotRecord> => {
+    const e = await evaluateModel(net, data.train, splits, netSettings);
     return {
       stage,
       trajectory,
@@ -91,11 +91,11 @@ export async function runTrajectory(input: TrajectoryInput, report: JobReport): 
     };
   };
   try {
-    if (done === 0) await store.save(0, weights, record(0, null));
+    if (done === 0) await store.save(0, weights, await record(0, null));
     for (let epoch = Math.max(1, done); epoch <= sgd.epochsPerStage; epoch++) {
       const order = new Rng(seed, STREAM, stage, trajectory, epoch, 'order').permutation(data.train.count);
-      const running = sgdEpoch(net, data.train, sgd.learningRate, sgd.batchSize, order);
-      await store.save(epoch, net.getWeights(), record(epoch, running));
+      const running = await sgdEpoch(net, data.train, sgd.learningRate, sgd.batchSize, order);
+      await store.save(epoch, await net.getWeights(), await record(epoch, running));
       report(epoch, sgd.epochsPerStage, `epoch ${epoch}/${sgd.epochsPerStage}`);
     }
   } finally {
