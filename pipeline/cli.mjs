@@ -67,6 +67,12 @@ function parseArgs(raw) {
   return args;
 }
 
+function engineLabel(engine) {
+  if (!engine) return 'none';
+  const parts = [engine.backend, engine.kernels && engine.kernels !== engine.backend ? engine.kernels : null, engine.adapter ? engine.adapter.device || engine.adapter.vendor : null];
+  return parts.filter(Boolean).join(', ') + (engine.initialised ? '' : ' (not loaded: nothing to compute)');
+}
+
 function printSummary(manifest, site) {
   const rows = manifest.steps.filter((s) => s.status !== 'available' && s.status !== 'unavailable');
   const width = Math.max(...rows.map((s) => s.name.length), 10);
@@ -82,7 +88,7 @@ function printSummary(manifest, site) {
     `\n${count('computed')} steps computed, ${count('reused')} reused` +
       (count('failed') ? `, ${count('failed')} failed, ${count('blocked')} blocked` : '') +
       ` in ${formatSeconds(manifest.seconds)}; ${built} of ${manifest.figures.length} figures built` +
-      ` (profile ${manifest.profile.name}, engine ${manifest.engine?.provider ?? 'not loaded'})`,
+      ` (profile ${manifest.profile.name}, engine ${engineLabel(manifest.engine)})`,
   );
   if (site) console.log(`site ${site.status} in ${formatSeconds(site.seconds)}: ${site.dir}/index.html`);
   console.log(`run manifest: ${manifest.id}`);

@@ -64,13 +64,23 @@ export async function run(ctx: StepContext<SgdStagesParams>): Promise<void> {
           if (canonicalJson(out.engine) !== canonicalJson(ctx.engine)) {
             throw new Error(`${name} ran on ${canonicalJson(out.engine)}, but the step is keyed for ${canonicalJson(ctx.engine)}`);
           }
-          if (out.resumedAfter > 0) ctx.log(`${name}: resumed after epoch ${out.resumedAfter}`);
           tick(name, sgd.epochsPerStage, `stage ${stage}/${sgd.stages}`);
+          return out.resumedAfter;
         });
     });
     // wait for every trajectory of the stage, so a failure never leaves jobs running behind it
-    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+    const settled = await Promise.allSettled(jobs);
+    const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    const resumed = settled.map((r) => (r as PromiseFulfilledResult<number>).value);
+    const complete = resumed.filter((e) => e === sgd.epochsPerStage).length;
+    const partway = resumed.flatMap((e, i) => (e > 0 && e < sgd.epochsPerStage ? [`${i + 1} after epoch ${e}`] : []));
+    if (complete + partway.length > 0) {
+      ctx.log(
+        `stage ${stage}: from checkpoints, ${complete} trajectories already complete` +
+          (partway.length ? `, resumed ${partway.join(', ')}` : ''),
+      );
+    }
   }
   await assemble(ctx);
 }
