@@ -6,11 +6,7 @@ import { crossEntropy, Net, type Split } from '../../pipeline/engine/model.ts';
 import { initWeights, layerShapes, layerSize, parameterCount, type Weights } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { bgdEpoch, sgdEpoch } from '../../pipeline/engine/train.ts';
-
-function randomSplit(n: number, seed: string): Split {
-  const rng = new Rng(seed);
-  return { images: rng.normalArray(n * 3072), labels: Int32Array.from({ length: n }, () => rng.int(10)), count: n };
-}
+import { randomSplit } from '../helpers/numbers.ts';
 
 // values are read with data(): the webgpu backend has no synchronous read in Node
 async function lossOf(net: Net, split: Split): Promise<number> {

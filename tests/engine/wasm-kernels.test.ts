@@ -5,6 +5,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { registerWasmConvGradients, selectWasm } from '../../pipeline/engine/wasm-kernels.ts';
+import { relErr, values } from '../helpers/numbers.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -23,33 +24,7 @@ interface Case {
 
 const TOL = 1e-5;
 
-/** Deterministic values in [-1, 1): tests must not depend on Math.random. */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
-/** ||a - b|| / ||b|| */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = a[i]! - b[i]!;
-    num += d * d;
-    den += b[i]! * b[i]!;
-  }
-  return Math.sqrt(num) / Math.sqrt(den);
-}
 
 /** Runs fn on a backend and returns the results as plain arrays. */
 async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {

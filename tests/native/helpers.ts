@@ -2,35 +2,10 @@
 // same computation on the engine's 'wasm' backend and on tfjs's 'cpu' backend (the reference).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
+import { relErr, values } from '../helpers/numbers.ts';
+export { relErr, values } from '../helpers/numbers.ts';
 
-/** Deterministic values in [-1, 1) (xorshift): tests must not depend on Math.random. */
-export function values(size: number, seed: number, offset = 0): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s / 2 ** 31 - 1 + offset;
-  }
-  return out;
-}
 
-/** ||a - b|| / ||b|| (0 when both are 0) */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = a[i]! - b[i]!;
-    num += d * d;
-    den += b[i]! * b[i]!;
-  }
-  if (den === 0) return Math.sqrt(num);
-  return Math.sqrt(num / den);
-}
 
 /** Runs fn on a backend; returns the outputs' shapes and values as plain arrays. */
 export async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<{ shape: number[]; data: Float32Array }[]> {

@@ -5,16 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm } from '../../pipeline/engine/backend.ts';
 import { evaluateModel } from '../../pipeline/engine/evaluate.ts';
-import { Net, type Split } from '../../pipeline/engine/model.ts';
+import { Net } from '../../pipeline/engine/model.ts';
 import { initWeights } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { bgdEpoch, sgdEpoch } from '../../pipeline/engine/train.ts';
 import { relErr, skipWebgpu } from './helpers.ts';
-
-function randomSplit(n: number, seed: string): Split {
-  const rng = new Rng(seed);
-  return { images: rng.normalArray(n * 3072), labels: Int32Array.from({ length: n }, () => rng.int(10)), count: n };
-}
+import { randomSplit } from '../helpers/numbers.ts';
 
 interface Run {
   losses: number[];
