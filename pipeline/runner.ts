@@ -1,6 +1,6 @@
 // Runs a plan: for each step, in dependency order, the rerun rule is
 //   1. not needed for the figures asked for        -> only looked up (reported as available or not)
-//   2. --force                                      -> recompute
+//   2. --force                                      -> recompute (the old object stays until then)
 //   3. no object under its key                      -> compute
 //   4. an object that fails verification            -> report it, evict it, compute
 //   5. otherwise                                    -> reuse
@@ -71,10 +71,11 @@ export async function executePlan(plan: Plan, options: RunOptions): Promise<Step
       note = `cached object was corrupt (${check.reason}); recomputed`;
       reporter.log(step.decl.name, note);
     }
-    if (check.status !== 'absent') await cache.evict(step.key);
+    if (check.status === 'corrupt') await cache.evict(step.key);
     if (options.force) await rm(cache.scratchDir(step.key), { recursive: true, force: true });
     try {
-      const seconds = await computeStep(step, plan, done, options);
+      // a forced step replaces its old object only once the new one is complete
+      const seconds = await computeStep(step, plan, done, options, check.status === 'ok');
       outcomes.push({ ...base, status: 'computed', seconds, ...(note ? { note } : {}) });
       done.set(step.decl.name, ref(cache, step));
     } catch (error) {
@@ -91,7 +92,13 @@ function ref(cache: Cache, step: PlannedStep): ArtifactRef {
   return { step: step.decl.name, key: step.key, dir: cache.objectDir(step.key) };
 }
 
-async function computeStep(step: PlannedStep, plan: Plan, done: Map<string, ArtifactRef>, options: RunOptions): Promise<number> {
+async function computeStep(
+  step: PlannedStep,
+  plan: Plan,
+  done: Map<string, ArtifactRef>,
+  options: RunOptions,
+  replace: boolean,
+): Promise<number> {
   const { cache, reporter } = options;
   const name = step.decl.name;
   const inputs: Record<string, ArtifactRef> = {};
@@ -119,6 +126,7 @@ async function computeStep(step: PlannedStep, plan: Plan, done: Map<string, Arti
     const module = (await import(pathToFileURL(join(options.repoRoot, step.decl.entry)).href)) as StepModule;
     await module.run(ctx);
     const seconds = (performance.now() - started) / 1000;
+    if (replace) await cache.evict(step.key);
     await cache.commit(outDir, step.components, seconds);
     await cache.recordComponents(plan.profile.name, step.components);
     await rm(scratchDir, { recursive: true, force: true });

@@ -91,8 +91,10 @@ export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutc
     const figure = status.get(`figure:${entry.id}`);
     const ok = (o?: StepOutcome) => o && (o.status === 'reused' || o.status === 'computed' || o.status === 'available');
     if (!ok(render) || !ok(figure)) {
-      const failed = outcomes.find((o) => o.status === 'failed');
-      records.push({ ...base, status: 'missing', reason: failed ? `step ${failed.name} failed` : 'not requested in this run and not in the cache' });
+      // the figure's own steps say why: failed, blocked by a failed input, or never built
+      const own = [figure, render].find((o) => o && (o.status === 'failed' || o.status === 'blocked'));
+      const reason = own ? `${own.name} ${own.status}${own.note ? `: ${own.note}` : ''}` : 'not requested in this run and not in the cache';
+      records.push({ ...base, status: 'missing', reason });
       continue;
     }
     const manifest = JSON.parse(await readFile(join(cache.objectDir(render!.key), 'manifest.json'), 'utf8')) as ObjectManifest;
