@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   installedVersion,
   nativeAddonHash,
+  simdKernelsHash,
   requestedBackend,
   tensorflowUnavailableError,
   TFJS_NODE_CPU,
@@ -78,14 +79,22 @@ export async function loadWasm(notes: string[] = []): Promise<EngineInfo> {
   registerJsKernels();
   const { activateNativeKernels } = await import('./native-kernels.ts');
   const native = activateNativeKernels();
-  if (native.notice) notes.push(native.notice);
-  else notes.push(`native kernels: ${native.blas} (core ${native.core}), ${native.threads} threads`);
   const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
   const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
   if (native.kernels === 'native-openblas') {
+    notes.push(`native kernels: ${native.blas} (core ${native.core}), ${native.threads} threads`);
     return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: native.kernels, addon: nativeAddonHash(), notes };
   }
-  return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: native.kernels, notes };
+  if (native.notice) notes.push(native.notice);
+  // without the addon: our SIMD wasm kernels on worker threads, when built (else a one-line notice)
+  const { activateSimdKernels } = await import('./simd-kernels.ts');
+  const simd = activateSimdKernels();
+  if (simd.kernels === 'wasm-simd') {
+    notes.push(`simd kernels: wasm SIMD${simd.fma ? ' with fused multiply-add (relaxed SIMD)' : ''}, ${simd.threads} threads`);
+    return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: simd.kernels, addon: simdKernelsHash(), notes };
+  }
+  if (simd.notice) notes.push(simd.notice);
+  return { backend: 'wasm', provider, tfjs: tf.version.tfjs, kernels: 'xnnpack', notes };
 }
 
 function firstLine(error: unknown): string {

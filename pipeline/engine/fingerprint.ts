@@ -5,7 +5,7 @@
 //  2. webgpu: @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package), when Dawn gives a
 //     hardware adapter; needs only the GPU driver (its Vulkan driver on Linux), no CUDA;
 //  3. tensorflow: @tensorflow/tfjs-node (TensorFlow on the CPU), when it loads;
-//  4. wasm: the wasm backend (SIMD, XNNPACK) with our fast convolution gradients.
+//  4. wasm: the wasm backend, with our SIMD kernels on worker threads (or XNNPACK and our conv gradients).
 // A GPU comes before TensorFlow on the CPU, which is why tfjs-node-gpu and tfjs-node are split
 // around webgpu. The pure-JS 'cpu' backend is never used for training: it is ~0.2 images/s.
 //
@@ -17,9 +17,11 @@
 // Predicting webgpu needs to know the adapter (it is in the fingerprint): it is asked of Dawn in
 // a short child process, and only when it can matter (forced, or a GPU device exists).
 //
-// On 'wasm', the kernels come from one of two providers (the `kernels` field): the native addon
-// (native/, OpenBLAS; see native-kernels.ts) when it is built and not turned off with
-// LANDSCAPE_NATIVE=0, else the wasm backend's own (XNNPACK) with our conv gradients.
+// On 'wasm', the kernels come from one of three providers (the `kernels` field): the native
+// addon (native/, OpenBLAS; see native-kernels.ts) when it is built and not turned off with
+// LANDSCAPE_NATIVE=0; else our SIMD wasm kernels on worker threads (wasm/, built at install;
+// see simd-kernels.ts) unless LANDSCAPE_SIMD=0; else the wasm backend's own (XNNPACK) with our
+// conv gradients.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,7 +47,7 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'w
  * Who computes the heavy kernels: TensorFlow itself, the native addon, the wasm backend's own,
  * or tfjs-backend-webgpu's WGSL shaders.
  */
-export type KernelProvider = 'tensorflow' | 'native-openblas' | 'xnnpack' | 'webgpu';
+export type KernelProvider = 'tensorflow' | 'native-openblas' | 'wasm-simd' | 'xnnpack' | 'webgpu';
 
 export interface EngineFingerprint {
   backend: BackendName;
@@ -58,8 +60,8 @@ export interface EngineFingerprint {
    */
   kernels?: KernelProvider;
   /**
-   * for 'native-openblas': the SHA-256 (first 16 hex digits) of the addon binary, so that a
-   * rebuilt addon with other code invalidates the results computed with the old one
+   * for 'native-openblas' and 'wasm-simd': the SHA-256 (first 16 hex digits) of the addon or
+   * wasm module, so that kernels rebuilt from other code invalidate the results of the old ones
    */
   addon?: string;
   /**
@@ -118,6 +120,51 @@ export function nativeSetting(): 'off' | 'auto' | 'required' {
 
 export function nativeAddonBuilt(): boolean {
   return existsSync(nativeAddonFile());
+}
+
+/**
+ * The SIMD wasm kernels, relative to the repository root: two builds of the same source, the
+ * plain one (128-bit SIMD) and one with relaxed SIMD, whose fused multiply-add makes the
+ * convolutions about a quarter faster where the runtime has it.
+ */
+export const SIMD_KERNELS_PATH = 'wasm/build/kernels.wasm';
+export const SIMD_FMA_KERNELS_PATH = 'wasm/build/kernels-fma.wasm';
+
+let relaxedSimd: boolean | null = null;
+/**
+ * Whether this runtime compiles relaxed SIMD (the FMA build as the probe). Node 22's V8 has it;
+ * Node 20's has it behind a flag, which is turned on here for that (it only admits more wasm
+ * instructions). LANDSCAPE_SIMD_FMA=0 says no without asking.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSimd !== null) return relaxedSimd;
+  const fma = fileURLToPath(new URL(`../../${SIMD_FMA_KERNELS_PATH}`, import.meta.url));
+  if (['0', 'false', 'off', 'no'].includes((process.env.LANDSCAPE_SIMD_FMA ?? '').trim().toLowerCase()) || !existsSync(fma)) {
+    return (relaxedSimd = false);
+  }
+  const bytes = readFileSync(fma);
+  if (!WebAssembly.validate(bytes)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return (relaxedSimd = WebAssembly.validate(bytes));
+}
+
+/** The SIMD kernels this process uses: LANDSCAPE_SIMD_MODULE, else the FMA build where the runtime has relaxed SIMD, else the plain one. */
+export function simdKernelsFile(): string {
+  const chosen = process.env.LANDSCAPE_SIMD_MODULE?.trim();
+  if (chosen) return chosen;
+  return fileURLToPath(new URL(`../../${relaxedSimdAvailable() ? SIMD_FMA_KERNELS_PATH : SIMD_KERNELS_PATH}`, import.meta.url));
+}
+
+/** LANDSCAPE_SIMD: '0' (off), '1' (required), unset (auto); consulted only without the native addon. */
+export function simdSetting(): 'off' | 'auto' | 'required' {
+  const value = (process.env.LANDSCAPE_SIMD ?? '').trim().toLowerCase();
+  if (value === '' || value === 'auto') return 'auto';
+  if (['0', 'false', 'off', 'no'].includes(value)) return 'off';
+  if (['1', 'true', 'on', 'yes'].includes(value)) return 'required';
+  throw new Error(`LANDSCAPE_SIMD='${process.env.LANDSCAPE_SIMD}' is not a setting (expected 0, 1 or unset)`);
+}
+
+export function simdKernelsBuilt(): boolean {
+  return existsSync(simdKernelsFile());
 }
 
 /** The fingerprint part of an engine's description (what keys and manifests record). */
@@ -218,10 +265,18 @@ export function predictFingerprint(): EngineFingerprint {
     if (wanted === 'tensorflow') throw tensorflowUnavailableError(`neither ${TFJS_NODE_GPU} nor ${TFJS_NODE_CPU} is installed with its binding`);
   }
   const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
-  // cheap: the built addon is there and not turned off (a broken one is found at initEngine)
-  const kernels: KernelProvider = nativeSetting() !== 'off' && nativeAddonBuilt() ? 'native-openblas' : 'xnnpack';
+  // cheap: the built addon or module is there and not turned off (a broken one is found at initEngine)
   const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
-  return kernels === 'native-openblas' ? { backend: 'wasm', provider, tfjs, kernels, addon: nativeAddonHash() } : { backend: 'wasm', provider, tfjs, kernels };
+  if (nativeSetting() !== 'off' && nativeAddonBuilt()) return { backend: 'wasm', provider, tfjs, kernels: 'native-openblas', addon: nativeAddonHash() };
+  if (simdSetting() !== 'off' && simdKernelsBuilt()) return { backend: 'wasm', provider, tfjs, kernels: 'wasm-simd', addon: simdKernelsHash() };
+  return { backend: 'wasm', provider, tfjs, kernels: 'xnnpack' };
+}
+
+let simdHash: string | null = null;
+/** SHA-256 (16 hex digits) of the SIMD wasm module; read once per process. */
+export function simdKernelsHash(): string {
+  simdHash ??= createHash('sha256').update(readFileSync(simdKernelsFile())).digest('hex').slice(0, 16);
+  return simdHash;
 }
 
 let addonHash: string | null = null;

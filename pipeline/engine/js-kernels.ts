@@ -11,7 +11,8 @@
 // Same values bit for bit for all but Sum and Mean (dy * 1 = dy; copies), which round once
 // from double instead of accumulating in float; fewer passes over the data.
 // (Fused batch norm in plain TypeScript was tried and is slower than the composed wasm ops:
-// about 7 ns an element against XNNPACK's SIMD, so the npm-only path keeps the composed ops.)
+// about 7 ns an element against XNNPACK's SIMD; the npm-only path's fused batch norm is in the
+// SIMD wasm kernels instead, simd-kernels.ts.)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -185,6 +186,14 @@ function original(name: string): Kernel {
   const config = originals.get(name);
   if (!config) throw new Error(`js kernels: no wasm kernel '${name}' to fall back to`);
   return config.kernelFunc as unknown as Kernel;
+}
+
+/**
+ * Whether the kernel registered on 'wasm' under this name is our Identity, which hands on its
+ * input's buffer (same dataId) without reading it. The wasm backend's own Identity copies.
+ */
+export function sharesInputData(config: tf.KernelConfig): boolean {
+  return config.kernelName === 'Identity' && config.kernelFunc === registered.get('Identity');
 }
 
 /**

@@ -52,7 +52,7 @@ export interface NativeStatus {
 }
 
 const BACKEND = 'wasm';
-const FALLBACK = 'using the npm-only wasm kernels (XNNPACK)';
+const FALLBACK = 'using the npm-only wasm path';
 
 let addon: Addon | null = null;
 let addonInfo: { threads: number; blas: string; core: string } | null = null;

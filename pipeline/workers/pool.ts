@@ -81,7 +81,7 @@ export class WorkerPool implements JobRunner {
     const child = fork(join(this.repoRoot, 'pipeline', 'workers', 'worker.ts'), [], {
       execArgv: ['--import', 'tsx'],
       // one BLAS / OpenMP thread per worker: the workers themselves fill the cores
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', LANDSCAPE_NATIVE_THREADS: '1', ...this.env, LANDSCAPE_WORKER: '1' },
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', LANDSCAPE_NATIVE_THREADS: '1', LANDSCAPE_SIMD_THREADS: '1', ...this.env, LANDSCAPE_WORKER: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

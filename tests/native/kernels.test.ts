@@ -1,30 +1,36 @@
 // The engine's kernels on 'wasm' against tfjs's 'cpu' backend, the reference. With the native
 // addon built these are the native kernels; run with LANDSCAPE_NATIVE=0 they are the npm-only
-// ones (XNNPACK and our conv gradients), so the same file checks both paths. LANDSCAPE_NATIVE=1
-// makes a missing addon a failure instead of a fallback.
+// ones: our SIMD wasm kernels for the convolutions and the fused batch norm (with XNNPACK for
+// the rest), or with LANDSCAPE_SIMD=0 too, XNNPACK and our conv gradients. So the same file
+// checks every path. LANDSCAPE_NATIVE=1 (LANDSCAPE_SIMD=1) makes a missing addon (module) a
+// failure instead of a fallback. tests/simd/kernels.test.ts checks the SIMD kernels in any case.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../pipeline/engine/backend.ts';
 import { batchNormRelu, normalizeRelu } from '../../pipeline/engine/batch-norm-relu.ts';
-import { nativeSetting } from '../../pipeline/engine/fingerprint.ts';
+import { nativeSetting, simdSetting, type EngineInfo } from '../../pipeline/engine/fingerprint.ts';
 import { nativeCallCounts, nativeStatus } from '../../pipeline/engine/native-kernels.ts';
 import { tensor, wasmVsCpu } from './helpers.ts';
 
 const TOL = 1e-5;
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
+let info: EngineInfo;
 beforeAll(async () => {
-  await initEngine();
+  info = await initEngine();
 });
 
 describe('the kernel provider', () => {
-  it('is the one LANDSCAPE_NATIVE asks for', () => {
+  it('is the one LANDSCAPE_NATIVE and LANDSCAPE_SIMD ask for', () => {
     const status = nativeStatus();
     const setting = nativeSetting();
     if (setting === 'off') expect(status.kernels).toBe('xnnpack');
-    if (setting === 'required') expect(status.kernels).toBe('native-openblas');
+    if (setting === 'required') expect(info.kernels).toBe('native-openblas');
+    // without the addon, the SIMD kernels come next, unless turned off
+    if (setting === 'off' && simdSetting() === 'off') expect(info.kernels).toBe('xnnpack');
+    if (setting === 'off' && simdSetting() === 'required') expect(info.kernels).toBe('wasm-simd');
     expect(tf.getBackend()).toBe('wasm');
-    console.log(`kernels under test: ${status.kernels}${status.notice ? ` (${status.notice})` : ''}`);
+    console.log(`kernels under test: ${info.kernels}; notes: ${info.notes.join(' | ')}`);
   });
 });
 

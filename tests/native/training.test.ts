@@ -1,5 +1,7 @@
 // Training with the native kernels and with the npm-only wasm kernels gives the same losses and
-// weights, to float32 rounding: same data, same initial weights, same visiting order.
+// weights, to float32 rounding: same data, same initial weights, same visiting order. Turning the
+// native kernels off here leaves XNNPACK (the SIMD kernels are only activated at initEngine() without
+// the addon); tests/simd/training.test.ts compares the SIMD kernels with XNNPACK.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../pipeline/engine/backend.ts';

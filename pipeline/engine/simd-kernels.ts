@@ -1,0 +1,661 @@
+// The SIMD kernel provider: our own wasm kernels (wasm/assembly, compiled at install to
+// wasm/build/, a plain and a relaxed-SIMD build; fingerprint.ts picks one), used on the npm-only
+// path, that is on 'wasm' without the native addon. They replace the wasm backend's kernels
+// where a training step spends its time: the convolution and both its gradients (im2col + a
+// SIMD sgemm) and the fused batch norm + ReLU of batch-norm-relu.ts, all spread over worker
+// threads that share one wasm memory (simd-pool.ts).
+//
+// The tensors live in the wasm backend's own heap, which worker threads cannot see. So the
+// kernels keep tensors in their own memory too (see Layout): an input already there from an
+// earlier call is read in place, any other is copied in; an output is left there and copied
+// into the backend's heap only when something other than these kernels reads it (see
+// `deferred`). In a training step almost nothing is copied either way. Calls the kernels do
+// not cover (other dtypes, NCHW) go to the kernel they replaced.
+//
+// LANDSCAPE_SIMD=0 turns the provider off, =1 makes a missing or broken module an error;
+// unset, it is used when built and it passes its self-test. LANDSCAPE_SIMD_THREADS sets the
+// threads (default: the machine's cores; the run's worker processes use 1 each),
+// LANDSCAPE_SIMD_SPIN_US how long idle threads poll before they sleep (default 200).
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
+import { SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting, type KernelProvider } from './fingerprint.ts';
+import { sharesInputData } from './js-kernels.ts';
+import { ARENA, SimdPool } from './simd-pool.ts';
+
+type Info = tf.TensorInfo;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap };
+type Kernel = (args: KernelArgs) => Info | Info[];
+
+export interface SimdStatus {
+  kernels: KernelProvider;
+  active: boolean;
+  /** one line, set when the module is off, missing or broken (why XNNPACK is used) */
+  notice: string | null;
+  threads?: number;
+  /** whether the kernels are the relaxed-SIMD build (fused multiply-add) */
+  fma?: boolean;
+  replaced: string[];
+}
+
+const BACKEND = 'wasm';
+const FALLBACK = "using the wasm backend's own kernels (XNNPACK)";
+// operation codes of wasm/assembly/index.ts
+const OP = { CONV_FORWARD: 1, CONV_INPUT_GRADIENT: 2, CONV_FILTER_GRADIENT: 3, MOMENTS: 4, NORMALIZE_RELU: 5, GRAD_MOMENTS: 6, GRAD_APPLY: 7 } as const;
+const MR = 6; // rows of the sgemm tile (wasm/assembly/gemm.ts)
+const SPILL_BYTES = 256;
+const SLACK_BYTES = 32; // the sgemm may read up to 8 floats past a matrix
+
+let pool: SimdPool | null = null;
+const replaced = new Map<string, tf.KernelConfig | undefined>();
+const registeredFuncs = new Map<string, tf.KernelFunc>();
+let status: SimdStatus = { kernels: 'xnnpack', active: false, notice: null, replaced: [] };
+
+// ---------------------------------------------------------------------------------------------
+// memory
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function heapF32(backend: BackendWasm): Float32Array {
+  return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+}
+
+function offsetOf(backend: BackendWasm, info: Info): number {
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}
+
+interface Interval {
+  at: number;
+  end: number;
+}
+
+function overlaps(a: Interval, b: Interval): boolean {
+  return a.at < b.end && b.at < a.end;
+}
+
+/**
+ * The arena: first a scratch region for each call's temporaries (im2col chunks, partial sums),
+ * the same bytes every call so that they stay in cache, then the ring of tensor buffers.
+ */
+const SCRATCH_BYTES = 16 * 2 ** 20;
+/** Bytes the ring of buffers cycles through before it wraps (at least 4 times a call's largest buffer). */
+// (a training step of the paper's net at batch 100 cycles through about 50 MiB)
+const RING_BYTES = 128 * 2 ** 20;
+let ringBytes = RING_BYTES;
+/** Where the next call's buffers start, as an offset into the arena. */
+let cursor = 0;
+
+/**
+ * Tensors whose data is in the arena, by dataId. Buffers are laid out in a ring: each call
+ * takes its buffers from where the last one stopped and wraps to the start when the ring is
+ * full, so the outputs of the last several dozen calls (a training step's activations) are
+ * still there when the backward pass reads them, and are not copied in again. A buffer that a
+ * call overwrites leaves the set.
+ */
+const resident = new Map<object, Interval>();
+
+const RING = ARENA + SCRATCH_BYTES;
+
+function span(bytes: number): number {
+  return Math.ceil((bytes + SLACK_BYTES) / 16) * 16;
+}
+
+/**
+ * The buffers of one call in the arena, 16-byte aligned, each followed by slack: the inputs
+ * already resident stay where they are, everything else is taken from the ring around them.
+ */
+class Layout {
+  /** this call's resident inputs: never overwritten by its own buffers */
+  private readonly pinned: Interval[] = [];
+  private readonly taken: Interval[] = [];
+  private readonly copies: Array<{ info: Info; at: number }> = [];
+  private readonly kept = new Map<object, Interval>();
+  private readonly outputs = new Map<object, Interval>();
+  private scratchTop = 0;
+
+  constructor(private readonly backend: BackendWasm, inputs: Info[]) {
+    for (const info of inputs) {
+      const found = resident.get(info.dataId);
+      if (found && found.end - found.at === span(size(info.shape) * 4) && !this.kept.has(info.dataId)) {
+        this.kept.set(info.dataId, found);
+        this.pinned.push(found);
+      }
+    }
+  }
+
+  /** A temporary of `bytes` for this call only; returns its address. */
+  scratch(bytes: number): number {
+    const length = span(bytes);
+    if (this.scratchTop + length > SCRATCH_BYTES) return this.take(bytes);
+    const at = this.scratchTop;
+    this.scratchTop += length;
+    return ARENA + at;
+  }
+
+  /** A new buffer of `bytes` in the ring; returns its address. */
+  take(bytes: number): number {
+    const length = span(bytes);
+    ringBytes = Math.max(ringBytes, 4 * length);
+    let at = cursor;
+    for (let wrapped = false; ;) {
+      if (at + length > ringBytes) {
+        if (wrapped) throw new Error(`simd kernels: a call needs more than the ${ringBytes >> 20} MiB ring`);
+        at = 0;
+        wrapped = true;
+      }
+      const clash = this.pinned.find((p) => overlaps(p, { at, end: at + length }));
+      if (!clash) break;
+      at = clash.end;
+    }
+    const interval = { at, end: at + length };
+    this.taken.push(interval);
+    cursor = interval.end;
+    return RING + at;
+  }
+
+  /** Where an input's data will be: its resident buffer, or a new one that commit() fills. */
+  input(info: Info): number {
+    const found = this.kept.get(info.dataId);
+    if (found) return RING + found.at;
+    const at = this.take(size(info.shape) * 4);
+    this.copies.push({ info, at });
+    this.kept.set(info.dataId, this.taken[this.taken.length - 1]!);
+    return at;
+  }
+
+  /** Reserves the memory laid out and copies in the inputs that were not resident. */
+  commit(p: SimdPool): void {
+    const top = Math.max(0, ...this.taken.map((t) => t.end), ...this.pinned.map((t) => t.end));
+    p.reserve(RING - ARENA + top);
+    // outputs still only in the arena go to the backend before this call overwrites them
+    for (const [id, interval] of resident) {
+      if (deferred.has(id) && this.taken.some((t) => overlaps(t, interval))) flush(id);
+    }
+    const heap = heapF32(this.backend);
+    for (const { info, at } of this.copies) {
+      const from = offsetOf(this.backend, info) >> 2;
+      p.f32.set(heap.subarray(from, from + size(info.shape)), at >> 2);
+      counters.copiedInBytes += size(info.shape) * 4;
+    }
+  }
+
+  /**
+   * A new float32 tensor of the wasm backend whose data is at `at` in the arena; it becomes
+   * resident, and is copied into the backend's memory only when something else reads it.
+   */
+  output(shape: number[], at: number): Info {
+    const out = this.backend.makeOutput(shape, 'float32');
+    const n = size(shape);
+    deferred.set(out.dataId, { backend: this.backend, at, n });
+    this.outputs.set(out.dataId, { at: at - RING, end: at - RING + span(n * 4) });
+    return out;
+  }
+
+  /** After the call: forget what its buffers overwrote, remember its inputs and outputs. */
+  finish(): void {
+    for (const [id, interval] of resident) {
+      if (this.taken.some((t) => overlaps(t, interval)) && !this.kept.has(id)) resident.delete(id);
+    }
+    for (const [id, interval] of [...this.kept, ...this.outputs]) resident.set(id, interval);
+    counters.calls++;
+  }
+}
+
+/**
+ * Outputs not yet copied into the wasm backend's memory, by dataId. Their data is in the arena
+ * (they are resident), and in a training step mostly only our kernels read them, from there.
+ * Everything else that reads a tensor of the wasm backend goes through flush() first: every
+ * other kernel on 'wasm' (wrapped when the provider is activated), the backend's readSync and
+ * read, and a call that is about to overwrite the buffer in the arena.
+ */
+const deferred = new Map<object, { backend: BackendWasm; at: number; n: number }>();
+
+function flush(dataId: object): void {
+  const pending = deferred.get(dataId);
+  if (!pending) return;
+  deferred.delete(dataId);
+  // disposed meanwhile: nothing to write (has(), since get() of an unknown id asks the engine to move data)
+  if (!pending.backend.dataIdMap.has(dataId)) return;
+  const to = pending.backend.dataIdMap.get(dataId)!.memoryOffset >> 2;
+  heapF32(pending.backend).set(pool!.f32.subarray(pending.at >> 2, (pending.at >> 2) + pending.n), to);
+  counters.copiedOutBytes += pending.n * 4;
+}
+
+function flushInputs(inputs: tf.NamedTensorInfoMap): void {
+  if (deferred.size === 0) return;
+  for (const info of Object.values(inputs)) if (info) flush(info.dataId);
+}
+
+function flushAll(): void {
+  for (const id of [...deferred.keys()]) flush(id);
+}
+
+/** What the kernels moved between the wasm backend's memory and theirs (tests and benchmarks). */
+const counters = { calls: 0, copiedInBytes: 0, copiedOutBytes: 0 };
+
+export function simdCounters(): { calls: number; copiedInBytes: number; copiedOutBytes: number } {
+  return { ...counters };
+}
+
+/** Runs one kernel call; if it throws, nothing in the arena is trusted any more. */
+function withArena<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    // buffers this call did not take are intact: deferred outputs still copy out from them
+    flushAll();
+    resident.clear();
+    throw error;
+  }
+}
+
+function fallback(name: string, args: KernelArgs): Info | Info[] {
+  flushInputs(args.inputs);
+  const config = replaced.get(name);
+  if (!config) throw new Error(`simd kernels: no fallback kernel for ${name} on 'wasm'`);
+  return (config.kernelFunc as unknown as Kernel)(args);
+}
+
+// ---------------------------------------------------------------------------------------------
+// convolutions
+
+type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+type Shape4 = [number, number, number, number];
+
+function channelsLast(dataFormat: unknown): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+}
+
+/** Pixels per chunk: a chunk's columns stay in L2 beside the filter (about 128 KiB). */
+function chunkRows(columns: number, targetFloats: number): number {
+  return Math.max(MR, Math.floor(targetFloats / Math.max(columns, 1) / MR) * MR);
+}
+
+/** Writes the geometry words and returns the sizes the drivers need. */
+function convJob(p: SimdPool, op: number, c: tf.backend_util.Conv2DInfo, chunk: number): void {
+  const w = p.jobWords;
+  w[0] = op;
+  w[1] = c.batchSize; w[2] = c.inHeight; w[3] = c.inWidth; w[4] = c.inChannels;
+  w[5] = c.filterHeight; w[6] = c.filterWidth; w[7] = c.outChannels; w[8] = c.outHeight; w[9] = c.outWidth;
+  w[10] = c.strideHeight; w[11] = c.strideWidth; w[12] = c.dilationHeight; w[13] = c.dilationWidth;
+  w[14] = c.padInfo.top; w[15] = c.padInfo.left;
+  w[21] = chunk;
+}
+
+function runConv(
+  backend: BackendWasm, op: number, c: tf.backend_util.Conv2DInfo,
+  first: Info, second: Info, outShape: number[], chunk: number,
+): Info {
+  const p = pool!;
+  const columns = c.filterHeight * c.filterWidth * c.inChannels;
+  // per thread (wasm/assembly/conv.ts): edge-tile spill, a packed operand (the filter, or a
+  // chunk of dy), a chunk of im2col columns
+  const packed = (rows: number, cols: number) => rows * Math.ceil(cols / 8) * 8;
+  const co = c.outChannels;
+  const floats = Math.max(packed(columns, co), packed(co, columns), packed(chunk, co)) + chunk * columns;
+  const perThread = Math.ceil((SPILL_BYTES + floats * 4 + SLACK_BYTES) / 16) * 16;
+  return withArena(() => {
+    const layout = new Layout(backend, [first, second]);
+    const a = layout.input(first);
+    const b = layout.input(second);
+    const out = layout.take(size(outShape) * 4);
+    const scratch = layout.scratch(perThread * p.threads);
+    layout.commit(p);
+    convJob(p, op, c, chunk);
+    const w = p.jobWords;
+    w[16] = a; w[17] = b; w[18] = out; w[19] = scratch; w[20] = perThread;
+    p.run();
+    const result = layout.output(outShape, out);
+    layout.finish();
+    return result;
+  });
+}
+
+function geometryOk(c: tf.backend_util.Conv2DInfo): boolean {
+  return c.padInfo.top >= 0 && c.padInfo.left >= 0 && c.outHeight > 0 && c.outWidth > 0 && c.batchSize > 0;
+}
+
+function conv2d(args: KernelArgs): Info | Info[] {
+  const { x, filter } = args.inputs as { x: Info; filter: Info };
+  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dilations: [number, number] | number; dimRoundingMode?: Rounding };
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback('Conv2D', args);
+  const c = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (!geometryOk(c)) return fallback('Conv2D', args);
+  const columns = c.filterHeight * c.filterWidth * c.inChannels;
+  return runConv(args.backend, OP.CONV_FORWARD, c, x, filter, c.outShape, chunkRows(columns, Number(process.env.T_FWD ?? 32768)));
+}
+
+function conv2dBackpropInput(args: KernelArgs): Info | Info[] {
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; inputShape: Shape4 };
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat)) return fallback('Conv2DBackpropInput', args);
+  const c = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (!geometryOk(c)) return fallback('Conv2DBackpropInput', args);
+  const columns = c.filterHeight * c.filterWidth * c.inChannels;
+  return runConv(args.backend, OP.CONV_INPUT_GRADIENT, c, dy, filter, [...a.inputShape], chunkRows(columns, Number(process.env.T_FWD ?? 32768)));
+}
+
+function conv2dBackpropFilter(args: KernelArgs): Info | Info[] {
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; filterShape: Shape4 };
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback('Conv2DBackpropFilter', args);
+  const c = tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (!geometryOk(c)) return fallback('Conv2DBackpropFilter', args);
+  const columns = c.filterHeight * c.filterWidth * c.inChannels;
+  // the chunk is the sgemm's K here: long enough that each C tile is loaded and stored rarely
+  return runConv(args.backend, OP.CONV_FILTER_GRADIENT, c, x, dy, [...a.filterShape], Math.min(Number(process.env.T_DWMAX ?? 512), chunkRows(columns, Number(process.env.T_DW ?? 131072))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// batch norm + ReLU
+
+function channelGeometry(x: Info, what: string): { rows: number; channels: number } {
+  if (x.dtype !== 'float32' || x.shape.length < 2) throw new Error(`simd kernels: ${what} needs a float32 tensor of rank >= 2`);
+  const channels = x.shape[x.shape.length - 1]!;
+  return { rows: channels === 0 ? 0 : size(x.shape) / channels, channels };
+}
+
+/** Rows per piece of the channel sums: from the shape only, so sums do not depend on threads. */
+function pieceRowsOf(rows: number, channels: number): number {
+  const pieces = Math.min(16, Math.max(1, Math.floor((rows * channels) / (1 << 15))));
+  return Math.max(1, Math.ceil(rows / pieces));
+}
+
+function bnJob(p: SimdPool, op: number, rows: number, channels: number, pointers: number[]): void {
+  const w = p.jobWords;
+  const pieceRows = pieceRowsOf(rows, channels);
+  w[0] = op; w[1] = rows; w[2] = channels; w[3] = pieceRows; w[4] = Math.ceil(rows / pieceRows);
+  pointers.forEach((at, i) => (w[5 + i] = at));
+}
+
+/** The pieces' channel sums, added in order and divided by rows: two f64 arrays of means. */
+function pieceMeans(p: SimdPool, partial: number, rows: number, channels: number, out: number): [Float64Array, Float64Array] {
+  const pieces = p.jobWords[4]!;
+  p.exports.pieceMeans(partial, pieces, rows, channels, out, out + channels * 8);
+  return [p.f64.slice(out >> 3, (out >> 3) + channels), p.f64.slice((out >> 3) + channels, (out >> 3) + 2 * channels)];
+}
+
+const fround = Math.fround;
+
+function bnRelu(args: KernelArgs): Info | Info[] {
+  const { x } = args.inputs as { x: Info };
+  const { epsilon } = args.attrs as unknown as { epsilon: number };
+  const { rows, channels } = channelGeometry(x, BN_RELU);
+  const { backend } = args;
+  const p = pool!;
+  return withArena(() => {
+    const layout = new Layout(backend, [x]);
+    const z = layout.input(x);
+    const y = layout.take(rows * channels * 4);
+    const partial = layout.scratch(16 * 2 * channels * 8);
+    const means = layout.scratch(2 * channels * 8);
+    const mean = layout.take(channels * 4);
+    const rstd = layout.take(channels * 4);
+    layout.commit(p);
+    bnJob(p, OP.MOMENTS, rows, channels, [z, partial]);
+    if (rows > 0) p.run();
+    const [m1, m2] = rows > 0 ? pieceMeans(p, partial, rows, channels, means) : [new Float64Array(channels).fill(NaN), new Float64Array(channels).fill(NaN)];
+    const f32 = p.f32;
+    const eps = fround(epsilon);
+    for (let c = 0; c < channels; c++) {
+      const m = m1[c]!;
+      const variance = Math.max(0, m2[c]! - m * m);
+      f32[(mean >> 2) + c] = m;
+      // as the composed ops do it: rsqrt of the float32 variance plus epsilon
+      f32[(rstd >> 2) + c] = fround(1 / fround(Math.sqrt(fround(fround(variance) + eps))));
+    }
+    bnJob(p, OP.NORMALIZE_RELU, rows, channels, [z, mean, rstd, y]);
+    if (rows > 0) p.run();
+    const outs = [layout.output(x.shape, y), layout.output([channels], mean), layout.output([channels], rstd)];
+    layout.finish();
+    return outs;
+  });
+}
+
+function bnReluGrad(args: KernelArgs): Info | Info[] {
+  const { dy, x, mean, rstd } = args.inputs as { dy: Info; x: Info; mean: Info; rstd: Info };
+  const { rows, channels } = channelGeometry(x, BN_RELU_GRAD);
+  if (dy.shape.join() !== x.shape.join() || size(mean.shape) !== channels || size(rstd.shape) !== channels) {
+    throw new Error(`simd kernels: ${BN_RELU_GRAD}: shapes do not match`);
+  }
+  const { backend } = args;
+  if (rows === 0) return backend.makeOutput(x.shape, 'float32');
+  const p = pool!;
+  return withArena(() => {
+    const layout = new Layout(backend, [dy, x, mean, rstd]);
+    const g = layout.input(dy);
+    const z = layout.input(x);
+    const m = layout.input(mean);
+    const s = layout.input(rstd);
+    const dz = layout.take(rows * channels * 4);
+    const partial = layout.scratch(16 * 2 * channels * 8);
+    const means = layout.scratch(2 * channels * 8);
+    const meanG = layout.scratch(channels * 4);
+    const meanGx = layout.scratch(channels * 4);
+    layout.commit(p);
+    bnJob(p, OP.GRAD_MOMENTS, rows, channels, [g, z, m, s, partial]);
+    p.run();
+    const [sumG, sumGx] = pieceMeans(p, partial, rows, channels, means);
+    const f32 = p.f32;
+    for (let c = 0; c < channels; c++) {
+      f32[(meanG >> 2) + c] = sumG[c]!;
+      f32[(meanGx >> 2) + c] = sumGx[c]!;
+    }
+    bnJob(p, OP.GRAD_APPLY, rows, channels, [g, z, m, s, meanG, meanGx, dz]);
+    p.run();
+    const out = layout.output(x.shape, dz);
+    layout.finish();
+    return out;
+  });
+}
+
+function normalizeReluKernel(args: KernelArgs): Info | Info[] {
+  const { x, mean, variance } = args.inputs as { x: Info; mean: Info; variance: Info };
+  const { epsilon } = args.attrs as unknown as { epsilon: number };
+  const { rows, channels } = channelGeometry(x, NORMALIZE_RELU);
+  if (size(mean.shape) !== channels || size(variance.shape) !== channels || mean.dtype !== 'float32' || variance.dtype !== 'float32') {
+    throw new Error(`simd kernels: ${NORMALIZE_RELU}: statistics must be float32 with one value per channel`);
+  }
+  const { backend } = args;
+  const p = pool!;
+  return withArena(() => {
+    const layout = new Layout(backend, [x, mean]);
+    const z = layout.input(x);
+    const shift = layout.input(mean);
+    const y = layout.take(rows * channels * 4);
+    const scale = layout.scratch(channels * 4);
+    layout.commit(p);
+    const f32 = p.f32;
+    const heap = heapF32(backend);
+    const v = offsetOf(backend, variance) >> 2;
+    const eps = fround(epsilon);
+    for (let c = 0; c < channels; c++) f32[(scale >> 2) + c] = fround(1 / fround(Math.sqrt(fround(heap[v + c]! + eps))));
+    bnJob(p, OP.NORMALIZE_RELU, rows, channels, [z, shift, scale, y]);
+    if (rows > 0) p.run();
+    const out = layout.output(x.shape, y);
+    layout.finish();
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// registration
+
+const KERNELS: Record<string, Kernel> = {
+  Conv2D: conv2d,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  Conv2DBackpropFilter: conv2dBackpropFilter,
+  [BN_RELU]: bnRelu,
+  [BN_RELU_GRAD]: bnReluGrad,
+  [NORMALIZE_RELU]: normalizeReluKernel,
+};
+
+export const SIMD_KERNEL_NAMES: readonly string[] = Object.keys(KERNELS);
+
+/**
+ * Kernels that hand on their input's data under the same dataId without reading it, so that a
+ * deferred input stays deferred: the wasm backend's Reshape and our Identity (js-kernels.ts).
+ */
+function sharesData(config: tf.KernelConfig): boolean {
+  return config.kernelName === 'Reshape' || sharesInputData(config);
+}
+
+/** The wasm backend's other kernels, wrapped to copy out deferred inputs first; restored on deactivation. */
+const wrappedOthers = new Map<string, tf.KernelConfig>();
+let readSyncPatched: { backend: BackendWasm; original: BackendWasm['readSync'] } | null = null;
+
+function register(): void {
+  for (const [name, kernelFunc] of Object.entries(KERNELS)) {
+    const current = tf.getKernel(name, BACKEND);
+    if (current && current.kernelFunc === registeredFuncs.get(name)) continue;
+    replaced.set(name, current);
+    if (current) tf.unregisterKernel(name, BACKEND);
+    const func = kernelFunc as unknown as tf.KernelFunc;
+    registeredFuncs.set(name, func);
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: func });
+  }
+  for (const config of tf.getKernelsForBackend(BACKEND)) {
+    if (config.kernelName in KERNELS || wrappedOthers.has(config.kernelName) || sharesData(config)) continue;
+    const original = config.kernelFunc as unknown as Kernel;
+    wrappedOthers.set(config.kernelName, config);
+    tf.unregisterKernel(config.kernelName, BACKEND);
+    const kernelFunc = ((args: KernelArgs) => {
+      flushInputs(args.inputs);
+      return original(args);
+    }) as unknown as tf.KernelFunc;
+    tf.registerKernel({ ...config, kernelFunc });
+  }
+  if (!readSyncPatched) {
+    const backend = tf.findBackend(BACKEND) as BackendWasm;
+    const original = backend.readSync;
+    backend.readSync = function (this: BackendWasm, dataId, start, end) {
+      flush(dataId);
+      return original.call(this, dataId, start, end);
+    };
+    readSyncPatched = { backend, original };
+  }
+}
+
+/** Puts back the kernels that were replaced; for tests and benchmarks. */
+export function deactivateSimdKernels(): void {
+  flushAll();
+  resident.clear();
+  for (const [name, config] of replaced) {
+    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
+    if (config) tf.registerKernel(config);
+  }
+  replaced.clear();
+  registeredFuncs.clear();
+  for (const [name, config] of wrappedOthers) {
+    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel(config);
+  }
+  wrappedOthers.clear();
+  if (readSyncPatched) {
+    readSyncPatched.backend.readSync = readSyncPatched.original;
+    readSyncPatched = null;
+  }
+  status = { ...status, kernels: 'xnnpack', active: false, replaced: [] };
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!.trim();
+}
+
+export function simdThreads(): number {
+  const requested = Number(process.env.LANDSCAPE_SIMD_THREADS ?? '');
+  return Number.isInteger(requested) && requested > 0 ? requested : availableParallelism();
+}
+
+function loadPool(): SimdPool {
+  if (pool) return pool;
+  const bytes = readFileSync(simdKernelsFile());
+  // a module that needs relaxed SIMD (LANDSCAPE_SIMD_MODULE pointing at one) gets the runtime flag too
+  if (!WebAssembly.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const module = new WebAssembly.Module(bytes);
+  const exported = WebAssembly.Module.exports(module).map((e) => e.name);
+  for (const name of ['work', 'pieceMeans']) {
+    if (!exported.includes(name)) throw new Error(`the module has no '${name}' export (stale build? run npm run install)`);
+  }
+  const spin = Number(process.env.LANDSCAPE_SIMD_SPIN_US ?? '');
+  pool = new SimdPool(module, simdThreads(), Number.isFinite(spin) && spin >= 0 ? spin : 200);
+  return pool;
+}
+
+/** Convolutions with odd sizes, both gradients and the batch norm pair, on small tensors. */
+function selfTestOutputs(): tf.Tensor[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(Float32Array.from({ length: 3 * 7 * 6 * 5 }, (_, i) => Math.sin(i * 0.37)), [3, 7, 6, 5]);
+    const f = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 5 * 9 }, (_, i) => Math.cos(i * 0.61)), [3, 3, 5, 9]);
+    const y = tf.conv2d(x, f, 2, 'same');
+    const dy = tf.mul(tf.onesLike(y), tf.reshape(tf.range(0, 9), [1, 1, 1, 9]));
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return [y, dx, dw];
+  });
+}
+
+function compareSelfTest(ours: tf.Tensor[], reference: tf.Tensor[]): void {
+  ['conv2d', 'conv2d input gradient', 'conv2d filter gradient'].forEach((what, i) => {
+    const a = ours[i]!.dataSync(), b = reference[i]!.dataSync();
+    let num = 0, den = 0;
+    for (let j = 0; j < b.length; j++) {
+      num += (a[j]! - b[j]!) ** 2;
+      den += b[j]! ** 2;
+    }
+    const err = Math.sqrt(num / Math.max(den, 1e-30));
+    if (!(a.length === b.length && err < 1e-4)) throw new Error(`self-test: ${what} differs from the wasm kernel (relative error ${err.toExponential(2)})`);
+  });
+}
+
+/**
+ * Replaces the 'wasm' backend's convolutions (and adds the fused batch norm kernels) when the
+ * module is built and passes its self-test; otherwise leaves them and says why in `notice`.
+ * Call with 'wasm' active and without the native provider. Throws only for LANDSCAPE_SIMD=1.
+ */
+export function activateSimdKernels(): SimdStatus {
+  if (status.active) return status;
+  const setting = simdSetting();
+  if (setting === 'off') {
+    status = { kernels: 'xnnpack', active: false, notice: `simd kernels off (LANDSCAPE_SIMD=0): ${FALLBACK}`, replaced: [] };
+    return status;
+  }
+  if (tf.getBackend() !== BACKEND) throw new Error(`simd kernels: the active backend is '${tf.getBackend()}', not 'wasm'`);
+  let notice: string;
+  if (!simdKernelsBuilt()) {
+    const file = process.env.LANDSCAPE_SIMD_MODULE?.trim() || SIMD_KERNELS_PATH;
+    notice = `simd kernels not built (no ${file}; npm install builds it): ${FALLBACK}`;
+  } else {
+    let reference: tf.Tensor[] = [];
+    let ours: tf.Tensor[] = [];
+    try {
+      const p = loadPool();
+      reference = selfTestOutputs();
+      register();
+      ours = selfTestOutputs();
+      compareSelfTest(ours, reference);
+      status = { kernels: 'wasm-simd', active: true, notice: null, threads: p.threads, fma: p.exports.FMA?.value === 1, replaced: [...replaced.keys()] };
+      return status;
+    } catch (error) {
+      deactivateSimdKernels();
+      notice = `simd kernels broken (${firstLine(error)}): ${FALLBACK}`;
+    } finally {
+      tf.dispose([...reference, ...ours]);
+    }
+  }
+  if (setting === 'required') throw new Error(`LANDSCAPE_SIMD=1, but ${notice.replace(`: ${FALLBACK}`, '')}`);
+  status = { kernels: 'xnnpack', active: false, notice, replaced: [] };
+  return status;
+}
+
+export function simdStatus(): SimdStatus {
+  return status;
+}
