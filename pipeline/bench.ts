@@ -1,11 +1,12 @@
 // npm run bench: training throughput of the paper's DCNN (pipeline/engine/model.ts, batch 100,
-// plain SGD as in train.ts) for each engine path this machine has (the native kernel provider,
-// the npm-only wasm kernels), side by side with PyTorch on the same CPU when Debian's
+// plain SGD as in train.ts) for each engine path this machine has (the native kernel provider;
+// the npm-only path with our SIMD wasm kernels; the npm-only path on the wasm backend's own
+// XNNPACK kernels, what it was before them), side by side with PyTorch on the same CPU when Debian's
 // python3-torch is there (same net, batch and threads), plus conv kernel GFLOP/s, peak RSS and
 // the tensors alive before and after training (a leak shows as a difference).
 //
 //   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
-//                    [--paths native,wasm] [--ops] [--out FILE]
+//                    [--paths native,wasm,xnnpack] [--ops] [--out FILE]
 //
 // --ops adds where a training step's time goes, kernel by kernel (tf.profile of one epoch).
 //
@@ -29,7 +30,13 @@ const BATCH = 100;
 const PREVIEW_WIDTH = 16;
 const PAPER_WIDTH = 80;
 
-type PathName = 'native' | 'wasm';
+type PathName = 'native' | 'wasm' | 'xnnpack';
+const PATH_NAMES: readonly PathName[] = ['native', 'wasm', 'xnnpack'];
+const PATH_LABELS: Record<PathName, string> = {
+  native: 'native (OpenBLAS)',
+  wasm: 'npm-only wasm (SIMD kernels)',
+  xnnpack: 'npm-only wasm (XNNPACK)',
+};
 
 interface TrainResult {
   kind: 'train';
@@ -151,7 +158,7 @@ function parseOptions(argv: string[]): Options {
   const widths = (value('--widths') ?? `${PREVIEW_WIDTH},${PAPER_WIDTH}`).split(',').map(Number);
   if (widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths: positive integers, got '${value('--widths')}'`);
   const paths = value('--paths')?.split(',') ?? null;
-  if (paths?.some((p) => !['native', 'wasm'].includes(p))) throw new Error(`--paths: native, wasm`);
+  if (paths?.some((p) => !(PATH_NAMES as readonly string[]).includes(p))) throw new Error(`--paths: ${PATH_NAMES.join(', ')}`);
   return {
     widths,
     rounds: number('--rounds', 3),
@@ -177,8 +184,12 @@ function peakRssMB(): number {
 }
 
 function envFor(path: PathName, threads: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LANDSCAPE_BACKEND: 'wasm', LANDSCAPE_NATIVE_THREADS: String(threads) };
-  env.LANDSCAPE_NATIVE = path === 'wasm' ? '0' : '1';
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, LANDSCAPE_BACKEND: 'wasm', LANDSCAPE_NATIVE_THREADS: String(threads), LANDSCAPE_SIMD_THREADS: String(threads),
+  };
+  // each path asked for explicitly, so that a missing provider fails instead of measuring another
+  env.LANDSCAPE_NATIVE = path === 'native' ? '1' : '0';
+  env.LANDSCAPE_SIMD = path === 'wasm' ? '1' : '0';
   return env;
 }
 
@@ -269,7 +280,9 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
 }
 
 function threadsOf(kernels: string | undefined): number {
-  return kernels === 'native-openblas' ? Number(process.env.LANDSCAPE_NATIVE_THREADS ?? availableParallelism()) : 1;
+  if (kernels === 'native-openblas') return Number(process.env.LANDSCAPE_NATIVE_THREADS ?? availableParallelism());
+  if (kernels === 'wasm-simd') return Number(process.env.LANDSCAPE_SIMD_THREADS ?? availableParallelism());
+  return 1;
 }
 
 /** Conv forward and both gradients of the paper net's second layer (16x16xW -> 8x8xW, 3x3, stride 2). */
@@ -337,7 +350,10 @@ async function parentMain(options: Options): Promise<void> {
   // which paths this machine has
   const probe = nodeChild('native', 'probe', PAPER_WIDTH, options);
   const nativeInfo = probe.result as { notes: string[] } | null;
-  const available: PathName[] = ['wasm'];
+  const simdProbe = nodeChild('wasm', 'probe', PAPER_WIDTH, options);
+  const available: PathName[] = ['xnnpack'];
+  if (simdProbe.result) available.unshift('wasm');
+  else notes.push(`SIMD wasm kernels not available: ${simdProbe.error}`);
   if (nativeInfo) available.unshift('native');
   else notes.push(`native path not available: ${probe.error}`);
   const paths = options.paths ? available.filter((p) => options.paths!.includes(p)) : available;
@@ -396,7 +412,7 @@ async function parentMain(options: Options): Promise<void> {
       const t = torchRate(width);
       const last = results[results.length - 1]!.tensors;
       rows.push({
-        path: p === 'native' ? 'native (OpenBLAS)' : 'npm-only wasm (XNNPACK)',
+        path: PATH_LABELS[p],
         width, threads: results[0]!.threads, imagesPerSecond: rate, rounds: results.map((r) => r.imagesPerSecond),
         ratio: Number.isFinite(t) ? rate / t : null, peakRssMB: Math.max(...results.map((r) => r.peakRssMB)),
         tensors: `${last.afterNet} -> ${last.afterTraining} (start ${last.start}, after dispose ${last.afterDispose})`,
@@ -429,7 +445,7 @@ async function parentMain(options: Options): Promise<void> {
     kernelSummary[name] = { gflops: { forward: f.gflops, inputGradient: i.gflops, filterGradient: w.gflops }, ms: { forward: f.ms, inputGradient: i.ms, filterGradient: w.ms }, threads };
     kernelRows.push([name, String(threads), `${fmt(f.gflops, 1)} (${fmt(f.ms, 2)} ms)`, `${fmt(i.gflops, 1)} (${fmt(i.ms, 2)} ms)`, `${fmt(w.gflops, 1)} (${fmt(w.ms, 2)} ms)`]);
   };
-  for (const p of Object.keys(kernels)) addKernelRow(p === 'native' ? 'native (OpenBLAS)' : 'npm-only wasm (XNNPACK)', kernels[p]!, kernels[p]![0]!.threads);
+  for (const p of Object.keys(kernels)) addKernelRow(PATH_LABELS[p as PathName], kernels[p]!, kernels[p]![0]!.threads);
   if (torchKernels.length) addKernelRow(`PyTorch ${torchKernels[0]!.torch}`, torchKernels, torchKernels[0]!.threads);
   if (kernelRows.length) {
     console.log(`\nConv kernels, GFLOP/s (median ms), layer ${BATCH}x16x16x${PAPER_WIDTH} -> ${BATCH}x8x8x${PAPER_WIDTH}, 3x3, stride 2:\n`);
@@ -478,8 +494,9 @@ Options
   --widths <list>     net widths to train (default ${PREVIEW_WIDTH},${PAPER_WIDTH}: the preview and paper nets)
   --rounds <n>        rounds, each path and PyTorch taking turns (default 3; medians reported)
   --epochs <n>        epochs of ${IMAGES} images per measurement (default 5)
-  --threads <n>       threads for the native kernels and PyTorch (default: all cores)
-  --paths <list>      native, wasm (default: those available)
+  --threads <n>       threads for the native and SIMD kernels and PyTorch (default: all cores)
+  --paths <list>      native, wasm (npm-only, SIMD kernels), xnnpack (npm-only, the wasm
+                      backend's own kernels) (default: those available)
   --no-torch          skip the PyTorch reference
   --ops               add a kernel-by-kernel breakdown of a training step
   --out <file>        where the JSON goes (default bench-results/bench-<time>.json)
