@@ -109,13 +109,18 @@ export function nativeAddonFile(): string {
   return process.env.LANDSCAPE_NATIVE_ADDON?.trim() || fileURLToPath(new URL(`../../${NATIVE_ADDON_PATH}`, import.meta.url));
 }
 
-/** LANDSCAPE_NATIVE: '0' (off), '1' (required: an error when it does not load), unset (auto). */
-export function nativeSetting(): 'off' | 'auto' | 'required' {
-  const value = (process.env.LANDSCAPE_NATIVE ?? '').trim().toLowerCase();
+/** A kernel provider's switch: '0' (off), '1' (required: an error when it does not load), unset (auto). */
+function providerSetting(variable: 'LANDSCAPE_NATIVE' | 'LANDSCAPE_SIMD'): 'off' | 'auto' | 'required' {
+  const value = (process.env[variable] ?? '').trim().toLowerCase();
   if (value === '' || value === 'auto') return 'auto';
   if (['0', 'false', 'off', 'no'].includes(value)) return 'off';
   if (['1', 'true', 'on', 'yes'].includes(value)) return 'required';
-  throw new Error(`LANDSCAPE_NATIVE='${process.env.LANDSCAPE_NATIVE}' is not a setting (expected 0, 1 or unset)`);
+  throw new Error(`${variable}='${process.env[variable]}' is not a setting (expected 0, 1 or unset)`);
+}
+
+/** LANDSCAPE_NATIVE: the native addon off, required or auto. */
+export function nativeSetting(): 'off' | 'auto' | 'required' {
+  return providerSetting('LANDSCAPE_NATIVE');
 }
 
 export function nativeAddonBuilt(): boolean {
@@ -154,13 +159,9 @@ export function simdKernelsFile(): string {
   return fileURLToPath(new URL(`../../${relaxedSimdAvailable() ? SIMD_FMA_KERNELS_PATH : SIMD_KERNELS_PATH}`, import.meta.url));
 }
 
-/** LANDSCAPE_SIMD: '0' (off), '1' (required), unset (auto); consulted only without the native addon. */
+/** LANDSCAPE_SIMD: the SIMD wasm kernels off, required or auto; consulted only without the native addon. */
 export function simdSetting(): 'off' | 'auto' | 'required' {
-  const value = (process.env.LANDSCAPE_SIMD ?? '').trim().toLowerCase();
-  if (value === '' || value === 'auto') return 'auto';
-  if (['0', 'false', 'off', 'no'].includes(value)) return 'off';
-  if (['1', 'true', 'on', 'yes'].includes(value)) return 'required';
-  throw new Error(`LANDSCAPE_SIMD='${process.env.LANDSCAPE_SIMD}' is not a setting (expected 0, 1 or unset)`);
+  return providerSetting('LANDSCAPE_SIMD');
 }
 
 export function simdKernelsBuilt(): boolean {

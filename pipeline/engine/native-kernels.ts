@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
 import { reductionPlan } from './js-kernels.ts';
+import { compareSelfTest, KernelSwap } from './kernel-swap.ts';
 import { NATIVE_ADDON_PATH, nativeAddonBuilt, nativeAddonFile, nativeSetting, type KernelProvider } from './fingerprint.ts';
 
 type Info = tf.TensorInfo;
@@ -56,8 +57,8 @@ const FALLBACK = 'using the npm-only wasm path';
 
 let addon: Addon | null = null;
 let addonInfo: { threads: number; blas: string; core: string } | null = null;
-/** the configs we replaced, to delegate to and to restore */
-const replaced = new Map<string, tf.KernelConfig | undefined>();
+/** the kernels we replaced, to delegate to and to restore */
+const swap = new KernelSwap(BACKEND);
 let status: NativeStatus = { kernels: 'xnnpack', active: false, notice: null, replaced: [] };
 
 // One parameter block reused by every call (the addon reads it synchronously).
@@ -97,7 +98,7 @@ export function nativeCallCounts(): Record<string, { calls: number; fallbacks: n
 
 function fallback(name: string, args: KernelArgs): Info | Info[] {
   counted(name).fallbacks++;
-  const config = replaced.get(name);
+  const config = swap.original(name);
   if (!config) throw new Error(`native kernels: no fallback kernel for ${name} on 'wasm'`);
   return (config.kernelFunc as unknown as Kernel)(args);
 }
@@ -502,31 +503,21 @@ const KERNELS: Record<string, Kernel> = {
 
 export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys(KERNELS);
 
-const registeredFuncs = new Map<string, tf.KernelFunc>();
-
 function register(): void {
-  for (const [name, kernelFunc] of Object.entries(KERNELS)) {
-    const current = tf.getKernel(name, BACKEND);
-    if (current && current.kernelFunc === registeredFuncs.get(name)) continue;
-    replaced.set(name, current);
-    if (current) tf.unregisterKernel(name, BACKEND);
+  const counting = Object.entries(KERNELS).map(([name, kernelFunc]) => {
     const count = counted(name);
     const wrapped = ((args: KernelArgs) => {
       count.calls++;
       return kernelFunc(args);
     }) as unknown as tf.KernelFunc;
-    registeredFuncs.set(name, wrapped);
-    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: wrapped });
-  }
+    return [name, wrapped] as const;
+  });
+  swap.install(Object.fromEntries(counting));
 }
 
 /** Puts back the kernels that were replaced (the npm-only wasm path); for tests and benchmarks. */
 export function deactivateNativeKernels(): void {
-  for (const [name, config] of replaced) {
-    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
-    if (config) tf.registerKernel(config);
-  }
-  replaced.clear();
+  swap.restore();
   status = { ...status, kernels: 'xnnpack', active: false, replaced: [] };
 }
 
@@ -565,22 +556,7 @@ function selfTestOutputs(): tf.Tensor[] {
   });
 }
 
-/** Throws when the native results disagree with the replaced kernels' (a broken BLAS, a bad build). */
-function compareSelfTest(native: tf.Tensor[], reference: tf.Tensor[]): void {
-  const names = ['conv2d', 'conv2d input gradient', 'conv2d filter gradient', 'channel sum', 'matmul'];
-  names.forEach((what, i) => {
-    const a = native[i]!.dataSync(), b = reference[i]!.dataSync();
-    let num = 0, den = 0;
-    for (let j = 0; j < b.length; j++) {
-      num += (a[j]! - b[j]!) ** 2;
-      den += b[j]! ** 2;
-    }
-    const err = Math.sqrt(num / Math.max(den, 1e-30));
-    if (!(a.length === b.length && err < 1e-4)) {
-      throw new Error(`self-test: ${what} differs from the wasm kernel (relative error ${err.toExponential(2)})`);
-    }
-  });
-}
+const SELF_TEST_OUTPUTS = ['conv2d', 'conv2d input gradient', 'conv2d filter gradient', 'channel sum', 'matmul'];
 
 /**
  * Replaces the 'wasm' backend's kernels with the native ones when the addon is built, loads
@@ -607,10 +583,10 @@ export function activateNativeKernels(): NativeStatus {
       reference = selfTestOutputs();
       register();
       native = selfTestOutputs();
-      compareSelfTest(native, reference);
+      compareSelfTest(SELF_TEST_OUTPUTS, native, reference);
       status = {
         kernels: 'native-openblas', active: true, notice: null, threads: addonInfo!.threads, blas: addonInfo!.blas.trim(),
-        core: addonInfo!.core, replaced: [...replaced.keys()],
+        core: addonInfo!.core, replaced: swap.names,
       };
       return status;
     } catch (error) {

@@ -15,7 +15,8 @@
 // LANDSCAPE_SIMD=0 turns the provider off, =1 makes a missing or broken module an error;
 // unset, it is used when built and it passes its self-test. LANDSCAPE_SIMD_THREADS sets the
 // threads (default: the machine's cores; the run's worker processes use 1 each),
-// LANDSCAPE_SIMD_SPIN_US how long idle threads poll before they sleep (default 200).
+// LANDSCAPE_SIMD_SPIN_US how long idle threads poll before they sleep (default 1000: a job
+// usually follows within a millisecond, and waking a sleeping thread takes a good part of one).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
@@ -25,6 +26,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
 import { SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting, type KernelProvider } from './fingerprint.ts';
 import { sharesInputData } from './js-kernels.ts';
+import { compareSelfTest, KernelSwap } from './kernel-swap.ts';
 import { ARENA, SimdPool } from './simd-pool.ts';
 
 type Info = tf.TensorInfo;
@@ -49,10 +51,17 @@ const OP = { CONV_FORWARD: 1, CONV_INPUT_GRADIENT: 2, CONV_FILTER_GRADIENT: 3, M
 const MR = 6; // rows of the sgemm tile (wasm/assembly/gemm.ts)
 const SPILL_BYTES = 256;
 const SLACK_BYTES = 32; // the sgemm may read up to 8 floats past a matrix
+// Below these a job runs on the calling thread alone: handing half of it to another thread
+// costs more than it saves (measured: the preview net at batch 20 trains a fifth faster on one
+// thread than with every job split in two; the paper's net at batch 100 needs the split).
+const PARALLEL_FLOPS = 32e6;
+const PARALLEL_ELEMENTS = 1 << 19;
 
 let pool: SimdPool | null = null;
-const replaced = new Map<string, tf.KernelConfig | undefined>();
-const registeredFuncs = new Map<string, tf.KernelFunc>();
+/** our kernels in place of the backend's (kept to delegate to and to restore) */
+const swap = new KernelSwap(BACKEND);
+/** the backend's other kernels, wrapped to copy deferred inputs out first (see `deferred`) */
+const flushing = new KernelSwap(BACKEND);
 let status: SimdStatus = { kernels: 'xnnpack', active: false, notice: null, replaced: [] };
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +108,12 @@ let cursor = 0;
  * call overwrites leaves the set.
  */
 const resident = new Map<object, Interval>();
+/**
+ * At most this many, the least recently used leaving first: small tensors would otherwise
+ * fill the ring by the thousand and make every call's bookkeeping slow; a training step's
+ * activations and gradients are a few dozen.
+ */
+const MAX_RESIDENT = 128;
 
 const RING = ARENA + SCRATCH_BYTES;
 
@@ -171,7 +186,9 @@ class Layout {
 
   /** Reserves the memory laid out and copies in the inputs that were not resident. */
   commit(p: SimdPool): void {
-    const top = Math.max(0, ...this.taken.map((t) => t.end), ...this.pinned.map((t) => t.end));
+    let top = 0;
+    for (const t of this.taken) top = Math.max(top, t.end);
+    for (const t of this.pinned) top = Math.max(top, t.end);
     p.reserve(RING - ARENA + top);
     // outputs still only in the arena go to the backend before this call overwrites them
     for (const [id, interval] of resident) {
@@ -202,7 +219,17 @@ class Layout {
     for (const [id, interval] of resident) {
       if (this.taken.some((t) => overlaps(t, interval)) && !this.kept.has(id)) resident.delete(id);
     }
-    for (const [id, interval] of [...this.kept, ...this.outputs]) resident.set(id, interval);
+    for (const entries of [this.kept, this.outputs]) {
+      for (const [id, interval] of entries) {
+        resident.delete(id); // to the end: most recently used
+        resident.set(id, interval);
+      }
+    }
+    for (const id of resident.keys()) {
+      if (resident.size <= MAX_RESIDENT) break;
+      flush(id);
+      resident.delete(id);
+    }
     counters.calls++;
   }
 }
@@ -257,7 +284,7 @@ function withArena<T>(call: () => T): T {
 
 function fallback(name: string, args: KernelArgs): Info | Info[] {
   flushInputs(args.inputs);
-  const config = replaced.get(name);
+  const config = swap.original(name);
   if (!config) throw new Error(`simd kernels: no fallback kernel for ${name} on 'wasm'`);
   return (config.kernelFunc as unknown as Kernel)(args);
 }
@@ -311,7 +338,7 @@ function runConv(
     convJob(p, op, c, chunk);
     const w = p.jobWords;
     w[16] = a; w[17] = b; w[18] = out; w[19] = scratch; w[20] = perThread;
-    p.run();
+    p.run(2 * c.batchSize * c.outHeight * c.outWidth * columns * co < PARALLEL_FLOPS);
     const result = layout.output(outShape, out);
     layout.finish();
     return result;
@@ -329,7 +356,7 @@ function conv2d(args: KernelArgs): Info | Info[] {
   const c = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   if (!geometryOk(c)) return fallback('Conv2D', args);
   const columns = c.filterHeight * c.filterWidth * c.inChannels;
-  return runConv(args.backend, OP.CONV_FORWARD, c, x, filter, c.outShape, chunkRows(columns, Number(process.env.T_FWD ?? 32768)));
+  return runConv(args.backend, OP.CONV_FORWARD, c, x, filter, c.outShape, chunkRows(columns, 1 << 15));
 }
 
 function conv2dBackpropInput(args: KernelArgs): Info | Info[] {
@@ -339,7 +366,7 @@ function conv2dBackpropInput(args: KernelArgs): Info | Info[] {
   const c = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   if (!geometryOk(c)) return fallback('Conv2DBackpropInput', args);
   const columns = c.filterHeight * c.filterWidth * c.inChannels;
-  return runConv(args.backend, OP.CONV_INPUT_GRADIENT, c, dy, filter, [...a.inputShape], chunkRows(columns, Number(process.env.T_FWD ?? 32768)));
+  return runConv(args.backend, OP.CONV_INPUT_GRADIENT, c, dy, filter, [...a.inputShape], chunkRows(columns, 1 << 15));
 }
 
 function conv2dBackpropFilter(args: KernelArgs): Info | Info[] {
@@ -350,7 +377,7 @@ function conv2dBackpropFilter(args: KernelArgs): Info | Info[] {
   if (!geometryOk(c)) return fallback('Conv2DBackpropFilter', args);
   const columns = c.filterHeight * c.filterWidth * c.inChannels;
   // the chunk is the sgemm's K here: long enough that each C tile is loaded and stored rarely
-  return runConv(args.backend, OP.CONV_FILTER_GRADIENT, c, x, dy, [...a.filterShape], Math.min(Number(process.env.T_DWMAX ?? 512), chunkRows(columns, Number(process.env.T_DW ?? 131072))));
+  return runConv(args.backend, OP.CONV_FILTER_GRADIENT, c, x, dy, [...a.filterShape], Math.min(512, chunkRows(columns, 1 << 17)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +427,7 @@ function bnRelu(args: KernelArgs): Info | Info[] {
     const rstd = layout.take(channels * 4);
     layout.commit(p);
     bnJob(p, OP.MOMENTS, rows, channels, [z, partial]);
-    if (rows > 0) p.run();
+    if (rows > 0) p.run(rows * channels < PARALLEL_ELEMENTS);
     const [m1, m2] = rows > 0 ? pieceMeans(p, partial, rows, channels, means) : [new Float64Array(channels).fill(NaN), new Float64Array(channels).fill(NaN)];
     const f32 = p.f32;
     const eps = fround(epsilon);
@@ -412,7 +439,7 @@ function bnRelu(args: KernelArgs): Info | Info[] {
       f32[(rstd >> 2) + c] = fround(1 / fround(Math.sqrt(fround(fround(variance) + eps))));
     }
     bnJob(p, OP.NORMALIZE_RELU, rows, channels, [z, mean, rstd, y]);
-    if (rows > 0) p.run();
+    if (rows > 0) p.run(rows * channels < PARALLEL_ELEMENTS);
     const outs = [layout.output(x.shape, y), layout.output([channels], mean), layout.output([channels], rstd)];
     layout.finish();
     return outs;
@@ -441,7 +468,7 @@ function bnReluGrad(args: KernelArgs): Info | Info[] {
     const meanGx = layout.scratch(channels * 4);
     layout.commit(p);
     bnJob(p, OP.GRAD_MOMENTS, rows, channels, [g, z, m, s, partial]);
-    p.run();
+    p.run(rows * channels < PARALLEL_ELEMENTS);
     const [sumG, sumGx] = pieceMeans(p, partial, rows, channels, means);
     const f32 = p.f32;
     for (let c = 0; c < channels; c++) {
@@ -449,7 +476,7 @@ function bnReluGrad(args: KernelArgs): Info | Info[] {
       f32[(meanGx >> 2) + c] = sumGx[c]!;
     }
     bnJob(p, OP.GRAD_APPLY, rows, channels, [g, z, m, s, meanG, meanGx, dz]);
-    p.run();
+    p.run(rows * channels < PARALLEL_ELEMENTS);
     const out = layout.output(x.shape, dz);
     layout.finish();
     return out;
@@ -478,7 +505,7 @@ function normalizeReluKernel(args: KernelArgs): Info | Info[] {
     const eps = fround(epsilon);
     for (let c = 0; c < channels; c++) f32[(scale >> 2) + c] = fround(1 / fround(Math.sqrt(fround(heap[v + c]! + eps))));
     bnJob(p, OP.NORMALIZE_RELU, rows, channels, [z, shift, scale, y]);
-    if (rows > 0) p.run();
+    if (rows > 0) p.run(rows * channels < PARALLEL_ELEMENTS);
     const out = layout.output(x.shape, y);
     layout.finish();
     return out;
@@ -507,31 +534,19 @@ function sharesData(config: tf.KernelConfig): boolean {
   return config.kernelName === 'Reshape' || sharesInputData(config);
 }
 
-/** The wasm backend's other kernels, wrapped to copy out deferred inputs first; restored on deactivation. */
-const wrappedOthers = new Map<string, tf.KernelConfig>();
 let readSyncPatched: { backend: BackendWasm; original: BackendWasm['readSync'] } | null = null;
 
 function register(): void {
-  for (const [name, kernelFunc] of Object.entries(KERNELS)) {
-    const current = tf.getKernel(name, BACKEND);
-    if (current && current.kernelFunc === registeredFuncs.get(name)) continue;
-    replaced.set(name, current);
-    if (current) tf.unregisterKernel(name, BACKEND);
-    const func = kernelFunc as unknown as tf.KernelFunc;
-    registeredFuncs.set(name, func);
-    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: func });
-  }
-  for (const config of tf.getKernelsForBackend(BACKEND)) {
-    if (config.kernelName in KERNELS || wrappedOthers.has(config.kernelName) || sharesData(config)) continue;
+  swap.install(KERNELS as unknown as Record<string, tf.KernelFunc>);
+  const others = tf.getKernelsForBackend(BACKEND).filter((c) => !(c.kernelName in KERNELS) && !sharesData(c));
+  flushing.install(Object.fromEntries(others.map((config) => {
     const original = config.kernelFunc as unknown as Kernel;
-    wrappedOthers.set(config.kernelName, config);
-    tf.unregisterKernel(config.kernelName, BACKEND);
     const kernelFunc = ((args: KernelArgs) => {
       flushInputs(args.inputs);
       return original(args);
     }) as unknown as tf.KernelFunc;
-    tf.registerKernel({ ...config, kernelFunc });
-  }
+    return [config.kernelName, kernelFunc];
+  })));
   if (!readSyncPatched) {
     const backend = tf.findBackend(BACKEND) as BackendWasm;
     const original = backend.readSync;
@@ -547,17 +562,8 @@ function register(): void {
 export function deactivateSimdKernels(): void {
   flushAll();
   resident.clear();
-  for (const [name, config] of replaced) {
-    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
-    if (config) tf.registerKernel(config);
-  }
-  replaced.clear();
-  registeredFuncs.clear();
-  for (const [name, config] of wrappedOthers) {
-    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
-    tf.registerKernel(config);
-  }
-  wrappedOthers.clear();
+  swap.restore();
+  flushing.restore();
   if (readSyncPatched) {
     readSyncPatched.backend.readSync = readSyncPatched.original;
     readSyncPatched = null;
@@ -585,7 +591,7 @@ function loadPool(): SimdPool {
     if (!exported.includes(name)) throw new Error(`the module has no '${name}' export (stale build? run npm run install)`);
   }
   const spin = Number(process.env.LANDSCAPE_SIMD_SPIN_US ?? '');
-  pool = new SimdPool(module, simdThreads(), Number.isFinite(spin) && spin >= 0 ? spin : 200);
+  pool = new SimdPool(module, simdThreads(), Number.isFinite(spin) && spin >= 0 ? spin : 1000);
   return pool;
 }
 
@@ -600,19 +606,6 @@ function selfTestOutputs(): tf.Tensor[] {
     const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
     return [y, dx, dw];
-  });
-}
-
-function compareSelfTest(ours: tf.Tensor[], reference: tf.Tensor[]): void {
-  ['conv2d', 'conv2d input gradient', 'conv2d filter gradient'].forEach((what, i) => {
-    const a = ours[i]!.dataSync(), b = reference[i]!.dataSync();
-    let num = 0, den = 0;
-    for (let j = 0; j < b.length; j++) {
-      num += (a[j]! - b[j]!) ** 2;
-      den += b[j]! ** 2;
-    }
-    const err = Math.sqrt(num / Math.max(den, 1e-30));
-    if (!(a.length === b.length && err < 1e-4)) throw new Error(`self-test: ${what} differs from the wasm kernel (relative error ${err.toExponential(2)})`);
   });
 }
 
@@ -641,8 +634,8 @@ export function activateSimdKernels(): SimdStatus {
       reference = selfTestOutputs();
       register();
       ours = selfTestOutputs();
-      compareSelfTest(ours, reference);
-      status = { kernels: 'wasm-simd', active: true, notice: null, threads: p.threads, fma: p.exports.FMA?.value === 1, replaced: [...replaced.keys()] };
+      compareSelfTest(['conv2d', 'conv2d input gradient', 'conv2d filter gradient'], ours, reference);
+      status = { kernels: 'wasm-simd', active: true, notice: null, threads: p.threads, fma: p.exports.FMA?.value === 1, replaced: swap.names };
       return status;
     } catch (error) {
       deactivateSimdKernels();

@@ -78,9 +78,16 @@ export class SimdPool {
     return this.f64View;
   }
 
-  /** Runs the job in the job block on every thread and returns when all are done. */
-  run(): void {
+  /**
+   * Runs the job in the job block on every thread and returns when all are done; with
+   * `alone`, on the calling thread only (a job too small to be worth waking the others for).
+   */
+  run(alone = false): void {
     if (this.closed) throw new Error('simd kernels: the pool is closed');
+    if (alone) {
+      this.exports.work(CONTROL.JOB * 4, 0, 1);
+      return;
+    }
     const words = this.control;
     const others = this.threads - 1;
     if (others > 0) {

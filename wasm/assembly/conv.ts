@@ -40,32 +40,50 @@ function copyRun(dst: usize, src: usize, count: i32): void {
 
 /**
  * Columns [m0, m1) of the im2col rows of pixels [p0, p0 + rows) into dst (row stride m1 - m0).
- * The full row range (m0 = 0, m1 = kh*kw*ci) is the ordinary im2col.
+ * The full row range (m0 = 0, m1 = kh*kw*ci) is the ordinary im2col; there, a kernel row that
+ * lies inside the input (undilated) is one contiguous run of kw*ci floats.
  */
 function im2col(job: usize, p0: i32, rows: i32, m0: i32, m1: i32, dst: usize): void {
-  const H = word(job, 2), W = word(job, 3), Ci = word(job, 4), KW = word(job, 6);
+  const H = word(job, 2), W = word(job, 3), Ci = word(job, 4), KH = word(job, 5), KW = word(job, 6);
   const OH = word(job, 8), OW = word(job, 9);
   const sh = word(job, 10), sw = word(job, 11), dh = word(job, 12), dw = word(job, 13);
   const pt = word(job, 14), pl = word(job, 15);
   const x = ptr(job, 16);
   const width = m1 - m0;
+  const full = m0 == 0 && m1 == KH * KW * Ci;
   const tap0 = m0 / Ci, tap1 = (m1 - 1) / Ci;
+  const run = KW * Ci;
   const plane = OH * OW;
+  // the pixel's indices, advanced one pixel at a time
+  let n = p0 / plane;
+  let oh = (p0 - n * plane) / OW;
+  let ow = p0 - n * plane - oh * OW;
   for (let r = 0; r < rows; r++) {
-    const p = p0 + r;
-    const n = p / plane, rem = p - n * plane;
-    const oh = rem / OW, ow = rem - oh * OW;
     const row = dst + (<usize>(r * width) << 2);
-    for (let tap = tap0; tap <= tap1; tap++) {
-      const kh = tap / KW, kw = tap - kh * KW;
-      const c0 = max(m0 - tap * Ci, 0), c1 = min(m1 - tap * Ci, Ci);
-      const out = row + (<usize>(tap * Ci + c0 - m0) << 2);
-      const ih = oh * sh - pt + kh * dh, iw = ow * sw - pl + kw * dw;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
-        zeroRun(out, c1 - c0);
-      } else {
-        const src = x + (<usize>(((n * H + ih) * W + iw) * Ci + c0) << 2);
-        copyRun(out, src, c1 - c0);
+    const image = x + (<usize>(n * H * W * Ci) << 2);
+    const iw0 = ow * sw - pl;
+    if (full && dw == 1 && iw0 >= 0 && iw0 + KW <= W) {
+      for (let kh = 0; kh < KH; kh++) {
+        const out = row + (<usize>(kh * run) << 2);
+        const ih = oh * sh - pt + kh * dh;
+        if (ih < 0 || ih >= H) zeroRun(out, run);
+        else copyRun(out, image + (<usize>((ih * W + iw0) * Ci) << 2), run);
+      }
+    } else {
+      for (let tap = tap0; tap <= tap1; tap++) {
+        const kh = tap / KW, kw = tap - kh * KW;
+        const c0 = max(m0 - tap * Ci, 0), c1 = min(m1 - tap * Ci, Ci);
+        const out = row + (<usize>(tap * Ci + c0 - m0) << 2);
+        const ih = oh * sh - pt + kh * dh, iw = iw0 + kw * dw;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) zeroRun(out, c1 - c0);
+        else copyRun(out, image + (<usize>((ih * W + iw) * Ci + c0) << 2), c1 - c0);
+      }
+    }
+    if (++ow == OW) {
+      ow = 0;
+      if (++oh == OH) {
+        oh = 0;
+        n++;
       }
     }
   }
