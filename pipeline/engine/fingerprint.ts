@@ -147,9 +147,17 @@ export function relaxedSimdAvailable(): boolean {
   if (['0', 'false', 'off', 'no'].includes((process.env.LANDSCAPE_SIMD_FMA ?? '').trim().toLowerCase()) || !existsSync(fma)) {
     return (relaxedSimd = false);
   }
-  const bytes = readFileSync(fma);
-  if (!WebAssembly.validate(bytes)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return (relaxedSimd = WebAssembly.validate(bytes));
+  return (relaxedSimd = compilesHere(readFileSync(fma)));
+}
+
+/**
+ * Whether this runtime compiles the module, after turning on V8's relaxed SIMD if that is
+ * what it lacks (Node 20 has it behind a flag).
+ */
+export function compilesHere(bytes: BufferSource): boolean {
+  if (WebAssembly.validate(bytes)) return true;
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes);
 }
 
 /** The SIMD kernels this process uses: LANDSCAPE_SIMD_MODULE, else the FMA build where the runtime has relaxed SIMD, else the plain one. */

@@ -47,8 +47,10 @@ function overlaps(a: Interval, b: Interval): boolean {
  * the same bytes every call so that they stay in cache, then the ring of tensor buffers.
  */
 const SCRATCH_BYTES = 16 * 2 ** 20;
-/** Bytes the ring of buffers cycles through before it wraps (at least 4 times a call's largest buffer). */
-// (a training step of the paper's net at batch 100 cycles through about 50 MiB)
+/**
+ * Bytes the ring of buffers cycles through before it wraps (grown to 4 times a call's largest
+ * buffer); a training step of the paper's net at batch 100 cycles through about 50 MiB.
+ */
 const RING_BYTES = 128 * 2 ** 20;
 let ringBytes = RING_BYTES;
 /** Where the next call's buffers start, as an offset into the arena. */
@@ -74,6 +76,15 @@ const RING = ARENA + SCRATCH_BYTES;
 function span(bytes: number): number {
   return Math.ceil((bytes + SLACK_BYTES) / 16) * 16;
 }
+
+/**
+ * Outputs not yet copied into the wasm backend's memory, by dataId. Their data is in the arena
+ * (they are resident), and in a training step mostly only our kernels read them, from there.
+ * Everything else that reads a tensor of the wasm backend goes through flush() first: every
+ * other kernel on 'wasm' (wrapped when the provider is activated), the backend's readSync and
+ * read, and a call that is about to overwrite the buffer in the arena.
+ */
+const deferred = new Map<object, { backend: BackendWasm; at: number; n: number }>();
 
 /**
  * The buffers of one call in the arena, 16-byte aligned, each followed by slack: the inputs
@@ -187,15 +198,6 @@ export class Layout {
     counters.calls++;
   }
 }
-
-/**
- * Outputs not yet copied into the wasm backend's memory, by dataId. Their data is in the arena
- * (they are resident), and in a training step mostly only our kernels read them, from there.
- * Everything else that reads a tensor of the wasm backend goes through flush() first: every
- * other kernel on 'wasm' (wrapped when the provider is activated), the backend's readSync and
- * read, and a call that is about to overwrite the buffer in the arena.
- */
-const deferred = new Map<object, { backend: BackendWasm; at: number; n: number }>();
 
 export function flush(dataId: object): void {
   const pending = deferred.get(dataId);

@@ -20,12 +20,11 @@
 // usually follows within a millisecond, and waking a sleeping thread takes a good part of one).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
-import { SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting, type KernelProvider } from './fingerprint.ts';
+import { batchNormRelu, BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
+import { compilesHere, SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting, type KernelProvider } from './fingerprint.ts';
 import { sharesInputData } from './js-kernels.ts';
 import { compareSelfTest, KernelSwap } from './kernel-swap.ts';
 import { flush, flushInputs, heapF32, Layout, offsetOf, releaseAll, size, SLACK_BYTES, useArenaOf, withArena } from './simd-arena.ts';
@@ -52,7 +51,9 @@ const BACKEND = 'wasm';
 const FALLBACK = "using the wasm backend's own kernels (XNNPACK)";
 // operation codes of wasm/assembly/index.ts
 const OP = { CONV_FORWARD: 1, CONV_INPUT_GRADIENT: 2, CONV_FILTER_GRADIENT: 3, MOMENTS: 4, NORMALIZE_RELU: 5, GRAD_MOMENTS: 6, GRAD_APPLY: 7 } as const;
-const MR = 6; // rows of the sgemm tile (wasm/assembly/gemm.ts)
+// chunks of pixels come in multiples of both builds' tile heights (6 rows; 4 with relaxed SIMD),
+// so that no chunk ends in a partial tile (wasm/assembly/gemm.ts)
+const ROW_UNIT = 12;
 const SPILL_BYTES = 256;
 // Below these a job runs on the calling thread alone: handing half of it to another thread
 // costs more than it saves (measured: the preview net at batch 20 trains a fifth faster on one
@@ -85,12 +86,12 @@ function channelsLast(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 }
 
-/** Pixels per chunk: a chunk's columns stay in L2 beside the filter (about 128 KiB). */
+/** Pixels per chunk: about `targetFloats` of im2col columns, which stay in L2 beside the filter. */
 function chunkRows(columns: number, targetFloats: number): number {
-  return Math.max(MR, Math.floor(targetFloats / Math.max(columns, 1) / MR) * MR);
+  return Math.max(ROW_UNIT, Math.floor(targetFloats / Math.max(columns, 1) / ROW_UNIT) * ROW_UNIT);
 }
 
-/** Writes the geometry words and returns the sizes the drivers need. */
+/** Writes the job's operation, geometry and chunk words (wasm/assembly/conv.ts lists them). */
 function convJob(p: SimdPool, op: number, c: tf.backend_util.Conv2DInfo, chunk: number): void {
   const w = p.jobWords;
   w[0] = op;
@@ -189,7 +190,7 @@ function bnJob(p: SimdPool, op: number, rows: number, channels: number, pointers
 
 /** The pieces' channel sums, added in order and divided by rows: two f64 arrays of means. */
 function pieceMeans(p: SimdPool, partial: number, rows: number, channels: number, out: number): [Float64Array, Float64Array] {
-  const pieces = p.jobWords[4]!;
+  const pieces = Math.ceil(rows / pieceRowsOf(rows, channels));
   p.exports.pieceMeans(partial, pieces, rows, channels, out, out + channels * 8);
   return [p.f64.slice(out >> 3, (out >> 3) + channels), p.f64.slice((out >> 3) + channels, (out >> 3) + 2 * channels)];
 }
@@ -367,8 +368,8 @@ export function simdThreads(): number {
 function loadPool(): SimdPool {
   if (pool) return pool;
   const bytes = readFileSync(simdKernelsFile());
-  // a module that needs relaxed SIMD (LANDSCAPE_SIMD_MODULE pointing at one) gets the runtime flag too
-  if (!WebAssembly.validate(bytes)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  // a module that needs relaxed SIMD (LANDSCAPE_SIMD_MODULE pointing at one) gets it turned on too
+  compilesHere(bytes);
   const module = new WebAssembly.Module(bytes);
   const exported = WebAssembly.Module.exports(module).map((e) => e.name);
   for (const name of ['work', 'pieceMeans']) {
@@ -380,7 +381,10 @@ function loadPool(): SimdPool {
   return pool;
 }
 
-/** Convolutions with odd sizes, both gradients and the batch norm pair, on small tensors. */
+/**
+ * A convolution with odd sizes, both its gradients and the fused batch norm + ReLU, on small
+ * tensors. Before register() they come from the replaced kernels and the composed ops.
+ */
 function selfTestOutputs(): tf.Tensor[] {
   return tf.tidy(() => {
     const x = tf.tensor4d(Float32Array.from({ length: 3 * 7 * 6 * 5 }, (_, i) => Math.sin(i * 0.37)), [3, 7, 6, 5]);
@@ -390,7 +394,7 @@ function selfTestOutputs(): tf.Tensor[] {
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
     const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return [y, dx, dw];
+    return [y, dx, dw, batchNormRelu(y, 1e-5)];
   });
 }
 
@@ -419,7 +423,7 @@ export function activateSimdKernels(): SimdStatus {
       reference = selfTestOutputs();
       register();
       ours = selfTestOutputs();
-      compareSelfTest(['conv2d', 'conv2d input gradient', 'conv2d filter gradient'], ours, reference);
+      compareSelfTest(['conv2d', 'conv2d input gradient', 'conv2d filter gradient', 'batch norm + ReLU'], ours, reference);
       status = { kernels: 'wasm-simd', active: true, notice: null, threads: p.threads, fma: p.exports.FMA?.value === 1, replaced: swap.names };
       return status;
     } catch (error) {

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 
 const PAGE = 65536;
 /** control words (Int32 indices) */
-const CONTROL = { SEQ: 0, DONE: 1, STOP: 2, FAILED: 3, JOB: 256 } as const;
+const CONTROL = { SEQ: 0, DONE: 1, FAILED: 3, JOB: 256 } as const;
 const JOB_WORDS = 64;
 export const ARENA = PAGE;
 const MAX_PAGES = 32768;
@@ -29,7 +29,6 @@ export class SimdPool {
   private f32View: Float32Array;
   private f64View: Float64Array;
   private readonly job: Int32Array;
-  private closed = false;
 
   /** `spinMicros`: how long an idle thread polls for the next job before it sleeps. */
   constructor(module: WebAssembly.Module, readonly threads: number, private readonly spinMicros = 0) {
@@ -83,7 +82,6 @@ export class SimdPool {
    * `alone`, on the calling thread only (a job too small to be worth waking the others for).
    */
   run(alone = false): void {
-    if (this.closed) throw new Error('simd kernels: the pool is closed');
     if (alone) {
       this.exports.work(CONTROL.JOB * 4, 0, 1);
       return;
@@ -107,14 +105,5 @@ export class SimdPool {
       }
       if (Atomics.load(words, CONTROL.FAILED) !== 0) throw new Error('simd kernels: a worker thread failed');
     }
-  }
-
-  /** Stops the worker threads (the pool cannot run jobs afterwards). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    Atomics.store(this.control, CONTROL.STOP, 1);
-    Atomics.add(this.control, CONTROL.SEQ, 1);
-    Atomics.notify(this.control, CONTROL.SEQ);
   }
 }

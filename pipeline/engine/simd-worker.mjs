@@ -1,10 +1,11 @@
 // A worker thread of the SIMD kernel pool (simd-pool.ts): it instantiates the kernels on the
-// pool's shared memory and runs its share of every job the calling thread posts, until told
-// to stop. Plain JavaScript so that it loads without the TypeScript loader.
+// pool's shared memory and runs its share of every job the calling thread posts, for the life
+// of the process (the pool unrefs it, so it never holds the process open). Plain JavaScript
+// so that it loads without the TypeScript loader.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, index, threads, control, spinMicros } = workerData;
-const { SEQ, DONE, STOP, FAILED, JOB } = control;
+const { SEQ, DONE, FAILED, JOB } = control;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const words = new Int32Array(memory.buffer, 0, 16);
 
@@ -28,7 +29,6 @@ let seen = 0;
 for (;;) {
   const seq = nextJob(seen);
   seen = seq;
-  if (Atomics.load(words, STOP) !== 0) break;
   try {
     exports.work(JOB * 4, index, threads);
   } catch {

@@ -24,16 +24,10 @@ export async function sgdEpoch(net: Net, split: Split, learningRate: number, bat
     const indices = order.subarray(start, Math.min(start + batchSize, order.length));
     let wrong: tf.Scalar | null = null;
     const [nextLoss, nextWrong] = tf.tidy(() => {
-      const x = gatherImages(split, indices);
-      const y = gatherLabels(split, indices);
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = net.logits(x);
-        // kept past the gradient computation's scope; disposed below
-        wrong = tf.keep(countWrong(logits, y));
-        return crossEntropy(logits, y);
-      }, variables);
-      for (const v of variables) v.assign(tf.sub(v, tf.mul(grads[v.name]!, learningRate)));
-      return [tf.add(lossSum, tf.mul(value, indices.length)), tf.add(wrongSum, wrong!)];
+      const batch = batchGradients(net, split, indices);
+      wrong = batch.wrong;
+      for (const v of variables) v.assign(tf.sub(v, tf.mul(batch.grads[v.name]!, learningRate)));
+      return [tf.add(lossSum, tf.mul(batch.value, indices.length)), tf.add(wrongSum, batch.wrong)];
     });
     (wrong as tf.Scalar | null)?.dispose();
     lossSum.dispose();
@@ -58,16 +52,11 @@ export async function bgdEpoch(net: Net, split: Split, learningRate: number, chu
     const share = indices.length / split.count;
     let wrong: tf.Scalar | null = null;
     const result = tf.tidy(() => {
-      const x = gatherImages(split, indices);
-      const y = gatherLabels(split, indices);
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = net.logits(x);
-        wrong = tf.keep(countWrong(logits, y));
-        return crossEntropy(logits, y);
-      }, variables);
-      const scaled = variables.map((v) => tf.mul(grads[v.name]!, share));
+      const batch = batchGradients(net, split, indices);
+      wrong = batch.wrong;
+      const scaled = variables.map((v) => tf.mul(batch.grads[v.name]!, share));
       const summed = accumulated ? scaled.map((g, i) => tf.add(g, accumulated![i]!)) : scaled;
-      return { summed, loss: value };
+      return { summed, loss: batch.value };
     });
     if (accumulated) for (const t of accumulated) t.dispose();
     accumulated = result.summed;
@@ -80,6 +69,23 @@ export async function bgdEpoch(net: Net, split: Split, learningRate: number, chu
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(accumulated![i]!, learningRate)))));
   for (const t of accumulated ?? []) t.dispose();
   return { loss: lossSum / split.count, error: wrongSum / split.count };
+}
+
+/**
+ * The mean loss of the images at `indices`, its gradients by variable name, and how many of
+ * them are misclassified. Call inside tf.tidy: the count is kept past it, for the caller to
+ * dispose (it is read after the tidy, with the loss).
+ */
+function batchGradients(net: Net, split: Split, indices: Int32Array): { value: tf.Scalar; grads: tf.NamedTensorMap; wrong: tf.Scalar } {
+  const x = gatherImages(split, indices);
+  const y = gatherLabels(split, indices);
+  let wrong: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = net.logits(x);
+    wrong = tf.keep(countWrong(logits, y));
+    return crossEntropy(logits, y);
+  }, net.variables);
+  return { value, grads, wrong: wrong! };
 }
 
 function countWrong(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -6,20 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { registerWasmConvGradients, selectWasm } from '../../pipeline/engine/wasm-kernels.ts';
 import { relErr, values } from '../helpers/numbers.ts';
+import type { ConvCase, Pad } from '../helpers/conv-cases.ts';
 
 type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
-
-interface Case {
+interface Case extends ConvCase {
   name: string;
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: [number, number];
-  strides: [number, number];
-  pad: Pad;
 }
 
 const TOL = 1e-5;

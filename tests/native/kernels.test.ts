@@ -11,9 +11,9 @@ import { batchNormRelu, normalizeRelu } from '../../pipeline/engine/batch-norm-r
 import { nativeSetting, simdSetting, type EngineInfo } from '../../pipeline/engine/fingerprint.ts';
 import { nativeCallCounts, nativeStatus } from '../../pipeline/engine/native-kernels.ts';
 import { tensor, wasmVsCpu } from './helpers.ts';
+import { convName, convShapes, type ConvCase, type Pad } from '../helpers/conv-cases.ts';
 
 const TOL = 1e-5;
-type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
 let info: EngineInfo;
 beforeAll(async () => {
@@ -34,17 +34,6 @@ describe('the kernel provider', () => {
   });
 });
 
-interface ConvCase {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: [number, number];
-  strides: [number, number];
-  pad: Pad;
-  dilations?: [number, number];
-}
 
 const convCases: ConvCase[] = [];
 for (const n of [1, 100]) {
@@ -65,17 +54,7 @@ convCases.push(
   { n: 100, h: 16, w: 16, ci: 16, co: 16, k: [3, 3], strides: [2, 2], pad: 'same' },
 );
 
-function convName(c: ConvCase): string {
-  const pad = typeof c.pad === 'string' ? c.pad : 'explicit';
-  return `n${c.n} ${c.h}x${c.w}x${c.ci} -> ${c.co}, ${c.k.join('x')} stride ${c.strides.join(',')} ${pad}`;
-}
 
-function convShapes(c: ConvCase) {
-  const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
-  const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.ci, c.co];
-  const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.strides, c.dilations ?? 1, c.pad, undefined, false, 'channelsLast');
-  return { xShape, fShape, yShape: info.outShape as [number, number, number, number] };
-}
 
 describe('conv2d and its gradients match the cpu backend', () => {
   for (const c of convCases) {

@@ -15,9 +15,9 @@ import { SIMD_KERNEL_NAMES, simdStatus, simdThreads } from '../../pipeline/engin
 import { SimdPool } from '../../pipeline/engine/simd-pool.ts';
 import { on, relErr, tensor, values } from '../native/helpers.ts';
 import { requireSimdKernels, simdVsCpu } from './helpers.ts';
+import { convName, convShapes, type ConvCase, type Pad } from '../helpers/conv-cases.ts';
 
 const TOL = 1e-5;
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 
 let info: EngineInfo;
 beforeAll(async () => {
@@ -51,17 +51,6 @@ describe('the kernel provider', () => {
   });
 });
 
-interface ConvCase {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: [number, number];
-  strides: [number, number];
-  pad: Pad;
-  note?: string;
-}
 
 const convCases: ConvCase[] = [];
 // odd sizes; input channels 3 and 5 (not a multiple of the 4 lanes) and 80; output channels 5
@@ -94,17 +83,7 @@ for (const [size, ci, co] of [[32, 3, 80], [16, 80, 80], [8, 80, 80], [4, 80, 80
   convCases.push({ n: 100, h: size, w: size, ci, co, k: [3, 3], strides: [2, 2], pad: 'same', note: 'paper net' });
 }
 
-function convName(c: ConvCase): string {
-  const pad = typeof c.pad === 'string' ? c.pad : typeof c.pad === 'number' ? `pad ${c.pad}` : 'explicit';
-  return `n${c.n} ${c.h}x${c.w}x${c.ci} -> ${c.co}, ${c.k.join('x')} stride ${c.strides.join(',')} ${pad}${c.note ? ` (${c.note})` : ''}`;
-}
 
-function convShapes(c: ConvCase) {
-  const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
-  const fShape: [number, number, number, number] = [c.k[0], c.k[1], c.ci, c.co];
-  const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.strides, 1, c.pad, undefined, false, 'channelsLast');
-  return { xShape, fShape, yShape: info.outShape as [number, number, number, number] };
-}
 
 /** dW = im2col(x)^T dy with composed ops: the filter gradient without the Conv2DBackpropFilter kernel. */
 function filterGradientByMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, c: ConvCase): tf.Tensor {
