@@ -50,13 +50,6 @@ export function average(models: Weights[]): Weights {
   });
 }
 
-/** One layer of a model as a flat vector (a copy), the point that MDS places. */
-export function flattenLayer(weights: Weights, layer: number): Float32Array {
-  const w = weights[layer - 1];
-  if (!w) throw new Error(`no layer ${layer} (layers are numbered 1..${weights.length})`);
-  return Float32Array.from(w);
-}
-
 /** All layers in one vector. */
 export function flattenAll(weights: Weights): Float32Array {
   const out = new Float32Array(weights.reduce((n, l) => n + l.length, 0));

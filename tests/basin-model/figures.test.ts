@@ -65,15 +65,15 @@ describe('basin-model and ReLU-fit figures (smoke profile)', () => {
     expect(warnings).toEqual([]);
   });
 
-  it.each(FIGURES)('%s has a caption with the settings and passing checks', (id) => {
+  it.each(FIGURES)('%s has a caption with the settings, and the properties of its model hold', (id) => {
     const out = outputs.get(id)!;
     expect(out.caption).toContain('`smoke`');
     expect(out.caption.length).toBeGreaterThan(400);
-    for (const c of out.checks ?? []) expect(c.passed, `${c.name}: ${c.detail}`).toBe(true);
+    for (const p of out.properties ?? []) expect(p.holds, `${p.name}: ${p.detail}`).toBe(true);
   });
 
-  it('reports the basin checks on Figures 1 and 8 and the degree check on Figure 39', () => {
-    const names = (id: string) => (outputs.get(id)!.checks ?? []).map((c) => c.name);
+  it('reports the basin properties on Figures 1 and 8 and the degree property on Figure 39', () => {
+    const names = (id: string) => (outputs.get(id)!.properties ?? []).map((c) => c.name);
     for (const id of ['fig-01', 'fig-08']) {
       expect(names(id)).toEqual([
         'Perturbations smaller than the margin return to the same basin',
