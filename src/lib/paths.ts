@@ -10,6 +10,7 @@ export function href(path: string): string {
 export const paths = {
   home: (): string => href('/'),
   run: (): string => href('/run/'),
+  claims: (): string => href('/claims/'),
   runById: (id: string): string => href(`/runs/${encodeURIComponent(id)}/`),
   section: (id: string): string => href(`/sections/${id}/`),
   figure: (id: string): string => href(`/figures/${id}/`),
