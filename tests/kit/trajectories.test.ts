@@ -1,6 +1,7 @@
 // The experiment kit on a toy experiment: trajectories of both optimizers in two waves (the second
 // starting from a kicked checkpoint of the first), resumed from their checkpoints, written to the
-// snapshot artifact and read back through its one reader; a diverging trajectory stops and says so.
+// snapshot artifact and read back through its one reader, derived models (averages, lines)
+// evaluated in workers; a diverging trajectory stops and says so.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,9 @@ import { predictFingerprint } from '../../pipeline/engine/fingerprint.ts';
 import { layerShapes, layerSize, weightIndex } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { perturb } from '../../pipeline/engine/weights.ts';
-import { addTrajectories, findTrajectory, readLayer, readSnapshotIndex, snapshotRows, SnapshotWriter } from '../../pipeline/experiments/kit/snapshots.ts';
+import { runEvaluations } from '../../pipeline/experiments/kit/evaluations.ts';
+import { averageOf, lineBetween } from '../../pipeline/experiments/kit/models.ts';
+import { addTrajectories, findTrajectory, readLayer, readRow, readSnapshotIndex, snapshotRows, SnapshotWriter } from '../../pipeline/experiments/kit/snapshots.ts';
 import type { EpochRecord, TrajectorySpec } from '../../pipeline/experiments/kit/trajectory.ts';
 import { runTrajectories, type Wave } from '../../pipeline/experiments/kit/trajectories.ts';
 import { TrajectoryStore } from '../../pipeline/experiments/kit/trajectory-store.ts';
@@ -114,6 +117,25 @@ describe('the experiment kit', () => {
         }
       }
     }
+
+    // derived models: a saved model evaluates exactly as its record says, from a checkpoint or from
+    // the artifact's row; the average of two models lies between them
+    const checkpoint = (name: string, epoch: number) => ({ kind: 'checkpoint' as const, scratchDir: ctx.scratchDir, trajectory: name, width: 3, epoch });
+    const bLast = findTrajectory(index, 'b').epochs[2]!;
+    const evaluations = await runEvaluations(ctx, net(3), [
+      { name: 'a2', mix: [{ coefficient: 1, source: checkpoint('a', 2) }], confusion: true },
+      { name: 'b2-row', mix: [{ coefficient: 1, source: { kind: 'snapshot', dir: ctx.outDir, row: bLast.row } }] },
+      { name: 'mean', mix: averageOf(checkpoint('a', 2), checkpoint('b', 2)) },
+      { name: 'a-again', mix: lineBetween(checkpoint('a', 2), checkpoint('b', 2), 0) },
+    ], 'toy models');
+    const aLast = findTrajectory(index, 'a').epochs[2]!;
+    expect(evaluations.get('a2')).toMatchObject({ trainLoss: aLast.trainLoss, testError: aLast.testError, confusion: aLast.confusion });
+    expect(evaluations.get('b2-row')).toMatchObject({ trainLoss: bLast.trainLoss, testLoss: bLast.testLoss });
+    expect(evaluations.get('a-again')!.trainLoss).toBe(aLast.trainLoss);
+    const rowWeights = await readRow(ctx.outDir, index, bLast.row);
+    const saved = await store('b', 3).weights(2);
+    rowWeights.forEach((layer, l) => expect(Array.from(layer)).toEqual(Array.from(saved[l]!)));
+    expect(Number.isFinite(evaluations.get('mean')!.trainLoss)).toBe(true);
 
     // a rerun finds every trajectory complete and trains nothing
     const logs: string[] = [];

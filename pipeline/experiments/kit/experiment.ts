@@ -6,6 +6,8 @@ import type { StepDecl } from '../../step.ts';
 
 /** The repo-relative module of the training job every trajectory runs (see trajectory-job.ts). */
 export const TRAJECTORY_JOB = 'pipeline/experiments/kit/trajectory-job.ts';
+/** The job that evaluates derived models: averages, interpolations (see evaluate-job.ts). */
+export const EVALUATE_JOB = 'pipeline/experiments/kit/evaluate-job.ts';
 
 /**
  * The claims checked on an experiment's artifacts: a module exporting `claims: ClaimDecl[]` (and,
@@ -40,7 +42,7 @@ export function defineExperiment<const Id extends string>(decl: ExperimentDecl<I
 
 /**
  * The experiment step of a training experiment: it reads the data, its numbers depend on the
- * engine, and its workers run the kit's trajectory job (hashed into its key).
+ * engine, and its workers run the kit's jobs (training and evaluation, hashed into its key).
  */
 export function trainingStep(slug: string, params: (profile: Profile) => unknown, options: { inputs?: string[]; jobs?: string[] } = {}): StepDecl {
   return {
@@ -50,6 +52,6 @@ export function trainingStep(slug: string, params: (profile: Profile) => unknown
     params,
     inputs: ['data', ...(options.inputs ?? [])],
     usesEngine: true,
-    jobs: options.jobs ?? [TRAJECTORY_JOB],
+    jobs: options.jobs ?? [TRAJECTORY_JOB, EVALUATE_JOB],
   };
 }

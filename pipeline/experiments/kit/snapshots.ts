@@ -110,6 +110,31 @@ export async function readLayer(ref: ArtifactRef | string, index: SnapshotIndex,
   return rows;
 }
 
+/** All layers of one snapshot, read from the byte ranges of its row (not the whole files). */
+export async function readRow(ref: ArtifactRef | string, index: SnapshotIndex, row: number): Promise<Weights> {
+  const dir = typeof ref === 'string' ? ref : ref.dir;
+  const rows = snapshotRows(index);
+  if (!rows[row]) throw new Error(`the snapshot artifact has no row ${row} (it has ${index.rows})`);
+  const shapes = layerShapes(rows[row]!.trajectory.width);
+  return Promise.all(
+    PAPER_LAYERS.map(async (layer) => {
+      const l = weightIndex(layer);
+      // rows before this one, each as long as its trajectory's layer
+      let offset = 0;
+      for (let r = 0; r < row; r++) offset += layerSize(layerShapes(rows[r]!.trajectory.width)[l]!);
+      const out = new Float32Array(layerSize(shapes[l]!));
+      const file = await open(join(dir, layerFile(layer)), 'r');
+      try {
+        const { bytesRead } = await file.read(new Uint8Array(out.buffer), 0, out.byteLength, offset * 4);
+        if (bytesRead !== out.byteLength) throw new Error(`${layerFile(layer)} ends before row ${row}`);
+      } finally {
+        await file.close();
+      }
+      return out;
+    }),
+  );
+}
+
 /** Every snapshot with its trajectory, in row order. */
 export function snapshotRows(index: SnapshotIndex): Array<{ trajectory: SnapshotTrajectory; epoch: SavedEpoch }> {
   const out = new Array<{ trajectory: SnapshotTrajectory; epoch: SavedEpoch }>(index.rows);

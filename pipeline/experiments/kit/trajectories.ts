@@ -3,6 +3,7 @@
 // display over all of them, resume from checkpoints, and a check that every job trained on the
 // engine the step is keyed for.
 import { canonicalJson } from '../../cache.ts';
+import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import type { StepContext } from '../../step.ts';
 import { TRAJECTORY_JOB } from './experiment.ts';
 import type { Divergence, TrajectorySpec } from './trajectory.ts';
@@ -41,9 +42,7 @@ export async function runTrajectories(ctx: StepContext, seed: number, waves: Wav
           tick(spec.name, done, `${wave.label}, ${workers}`),
         )
         .then((out) => {
-          if (canonicalJson(out.engine) !== canonicalJson(ctx.engine)) {
-            throw new Error(`${spec.name} ran on ${canonicalJson(out.engine)}, but the step is keyed for ${canonicalJson(ctx.engine)}`);
-          }
+          checkEngine(ctx, spec.name, out.engine);
           tick(spec.name, spec.epochs, wave.label);
           outcomes.set(spec.name, { resumedAfter: out.resumedAfter, diverged: out.diverged });
           return out;
@@ -56,6 +55,13 @@ export async function runTrajectories(ctx: StepContext, seed: number, waves: Wav
     reportWave(ctx, wave, outcomes);
   }
   return outcomes;
+}
+
+/** A job's numbers count only if it ran on the engine the step's key names. */
+export function checkEngine(ctx: StepContext, job: string, engine: EngineFingerprint): void {
+  if (canonicalJson(engine) !== canonicalJson(ctx.engine)) {
+    throw new Error(`${job} ran on ${canonicalJson(engine)}, but the step is keyed for ${canonicalJson(ctx.engine)}`);
+  }
 }
 
 function reportWave(ctx: StepContext, wave: Wave, outcomes: Map<string, TrajectoryOutcome>): void {
