@@ -58,8 +58,10 @@ function publish() {
 export default defineConfig({
   output: 'static',
   outDir,
-  // builds into different folders keep separate build caches (the content store among them)
-  cacheDir: staged ? join(tmpdir(), 'landscape-astro-cache', tag) : './node_modules/.astro',
+  // builds into different folders keep separate build caches (the content store among them), so
+  // that two builds at once never share one; builds of the same folder wait for each other
+  // (pipeline/site.ts)
+  cacheDir: join(tmpdir(), 'landscape-astro-cache', tag),
   trailingSlash: 'ignore',
   build: { format: 'directory', assets: '_assets' },
   devToolbar: { enabled: false },

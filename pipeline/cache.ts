@@ -4,6 +4,7 @@
 //   tmp/                         artifacts being written; renamed into objects/ only when whole
 //   scratch/<key>/               checkpoints of an unfinished step, kept across interruptions
 //   index/<profile>/<step>.json  the key components of the last build of each step (for --explain)
+//   locks/<key>                  held while a process computes that key (lock.ts)
 //   runs/<id>.json               run manifests (see runs.ts)
 //
 // A key is SHA-256 over the canonical JSON (RFC 8785) of the key components, so two runs agree
@@ -13,6 +14,10 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import canonicalizeModule from 'canonicalize';
+import { removeOrphanTemps, writeAtomic } from './atomic-write.ts';
+import { parseWithDigest, withDigest } from './digest.ts';
+import { acquireLock, sweepStaleLocks, type HeldLock } from './lock.ts';
+import { trace } from './trace.ts';
 
 /** Everything a step's result depends on. */
 export interface KeyComponents {
@@ -36,6 +41,8 @@ export interface ObjectManifest {
   createdAt: string;
   /** seconds the step took to compute */
   seconds: number;
+  /** SHA-256 of the rest of the manifest (digest.ts), so that a damaged manifest is found too */
+  digest?: string;
 }
 
 export type VerifyResult =
@@ -112,14 +119,17 @@ export class Cache {
   /** Checks an object against its manifest: every listed file present with the same hash, no others. */
   async verify(key: string): Promise<VerifyResult> {
     const dir = this.objectDir(key);
-    let manifest: ObjectManifest;
+    let text: string;
     try {
-      manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as ObjectManifest;
+      text = await readFile(join(dir, MANIFEST), 'utf8');
     } catch (error) {
       const exists = await stat(dir).then(() => true, () => false);
       if (!exists) return { status: 'absent' };
       return { status: 'corrupt', reason: `${MANIFEST} unreadable (${(error as Error).message})` };
     }
+    const parsed = parseWithDigest<ObjectManifest>(text);
+    if (!parsed.ok) return { status: 'corrupt', reason: `${MANIFEST}: ${parsed.reason}` };
+    const manifest = parsed.value;
     if (manifest.key !== key) return { status: 'corrupt', reason: `${MANIFEST} names key ${manifest.key}` };
     const present = (await listFiles(dir)).filter((f) => f !== MANIFEST);
     const listed = Object.keys(manifest.files).sort();
@@ -141,6 +151,26 @@ export class Cache {
     return { status: 'ok', manifest };
   }
 
+  /** Waits for, then holds, the lock of `key`: one process computes a key at a time. */
+  lock(key: string, onWait?: (holder: string) => void): Promise<HeldLock> {
+    return acquireLock(join(this.root, 'locks'), key, { onWait });
+  }
+
+  /**
+   * Removes the checkpoints of a key whose object is complete (left by a run killed after the
+   * commit), unless a process holds the key's lock: a forced run may be computing it again.
+   */
+  async dropScratch(key: string): Promise<void> {
+    if (!(await stat(this.scratchDir(key)).then(() => true, () => false))) return;
+    const lock = await acquireLock(join(this.root, 'locks'), key, { noWait: true });
+    if (!lock) return;
+    try {
+      await rm(this.scratchDir(key), { recursive: true, force: true });
+    } finally {
+      await lock.release();
+    }
+  }
+
   /** Deletes an object (used when it failed verification). */
   async evict(key: string): Promise<void> {
     await rm(this.objectDir(key), { recursive: true, force: true });
@@ -156,8 +186,11 @@ export class Cache {
   /**
    * Seals a temporary folder into the object for `key`: hashes every file, writes the manifest,
    * then renames the folder into place. Until the rename, nothing is visible under objects/.
+   * With `replace` (a forced step), an existing object with exactly the same files stays as it
+   * is, so that a reader (a site build) never finds it gone; a different one is moved aside and
+   * the new one renamed in its place.
    */
-  async commit(tempDir: string, components: KeyComponents, seconds: number): Promise<ObjectManifest> {
+  async commit(tempDir: string, components: KeyComponents, seconds: number, options: { replace?: boolean } = {}): Promise<ObjectManifest> {
     const key = keyOf(components);
     const files: ObjectManifest['files'] = {};
     for (const file of await listFiles(tempDir)) {
@@ -165,17 +198,34 @@ export class Cache {
       const path = join(tempDir, file);
       files[file] = { sha256: await sha256File(path), bytes: (await stat(path)).size };
     }
-    const manifest: ObjectManifest = {
+    const manifest: ObjectManifest = withDigest({
       key,
       step: components.step,
       components,
       files,
       createdAt: new Date().toISOString(),
       seconds,
-    };
+    });
     await writeFile(join(tempDir, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+    trace('commit', components.step);
     const target = this.objectDir(key);
     await mkdir(join(target, '..'), { recursive: true });
+    if (options.replace) {
+      const existing = await this.verify(key);
+      if (existing.status === 'ok' && canonicalJson(existing.manifest.files) === canonicalJson(files)) {
+        await rm(tempDir, { recursive: true, force: true });
+        return existing.manifest;
+      }
+      // the old object leaves in one step; its folder is removed after the new one is in place
+      const aside = `${tempDir}.replaced`;
+      await rename(target, aside).catch(() => {});
+      try {
+        await rename(tempDir, target);
+      } finally {
+        await rm(aside, { recursive: true, force: true });
+      }
+      return manifest;
+    }
     try {
       await rename(tempDir, target);
     } catch (error) {
@@ -187,8 +237,10 @@ export class Cache {
     return manifest;
   }
 
-  /** Removes temporary folders left by runs that died (only those of processes no longer alive). */
+  /** Removes temporary folders and locks left by runs that died (only those of processes no longer alive). */
   async sweepTemp(): Promise<void> {
+    await sweepStaleLocks(join(this.root, 'locks'));
+    await removeOrphanTemps(this.runsDir);
     const tmp = join(this.root, 'tmp');
     const entries = await readdir(tmp).catch(() => [] as string[]);
     for (const name of entries) {
@@ -206,9 +258,7 @@ export class Cache {
   async recordComponents(profile: string, components: KeyComponents): Promise<void> {
     const path = this.indexPath(profile, components.step);
     await mkdir(join(path, '..'), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(components, null, 1) + '\n');
-    await rename(temp, path);
+    await writeAtomic(path, JSON.stringify(components, null, 1) + '\n');
   }
 
   async lastComponents(profile: string, step: string): Promise<KeyComponents | null> {

@@ -25,6 +25,8 @@ export interface FiguresOptions {
   /** parallel worker processes for training jobs (1: run them in this process) */
   jobs?: number;
   reporter?: Reporter;
+  /** the files' SHA-256 of an unofficial CIFAR-10 copy accepted with --allow-unofficial-data */
+  unofficialData?: Record<string, string>;
 }
 
 export interface FiguresResult {
@@ -69,6 +71,7 @@ export function defaultJobs(engine?: EngineFingerprint): number {
 export async function runFigures(options: FiguresOptions): Promise<FiguresResult> {
   const startedAt = new Date();
   const profile = getProfile(options.profile);
+  if (options.unofficialData && profile.data.kind === 'cifar') profile.data = { ...profile.data, unofficial: options.unofficialData };
   const cache = new Cache(options.cacheDir);
   await cache.sweepTemp();
   const reporter = options.reporter ?? createReporter();
@@ -115,7 +118,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
     manifest.status = 'failed';
     manifest.error = failures.map((f) => `${f.name}: ${f.note}`).join('; ');
   }
-  const manifestPath = await writeRunManifest(cache, manifest);
+  const manifestPath = await writeRunManifest(cache, manifest, { fresh: true });
   return { manifest, manifestPath, cache };
 }
 

@@ -1,11 +1,15 @@
 // Runs a plan: for each step, in dependency order, the rerun rule is
 //   1. not needed for the figures asked for        -> only looked up (reported as available or not)
-//   2. --force                                      -> recompute (the old object stays until then)
-//   3. no object under its key                      -> compute
-//   4. an object that fails verification            -> report it, evict it, compute
-//   5. otherwise                                    -> reuse
+//   2. an object that verifies, and no --force     -> reuse
+//   3. otherwise take the key's lock, waiting while another process computes the same key, and
+//      look again: an object that verifies now     -> reuse (the other process made it)
+//   4. --force                                      -> recompute (the old object stays until the
+//                                                      new one is complete, and when it has the same files)
+//   5. an object that fails verification            -> report it in one line, evict it, compute
+//   6. no object under its key                      -> compute
 // A computed step writes into a temporary folder that is renamed into the cache only when the
-// step succeeded, so a failure or a kill never leaves a half artifact that looks whole.
+// step succeeded, so a failure or a kill never leaves a half artifact that looks whole; the lock
+// is released once the object is in place (a killed holder's lock is taken over: lock.ts).
 import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -13,6 +17,8 @@ import type { Cache } from './cache.ts';
 import type { PlannedStep, Plan } from './plan.ts';
 import type { Reporter } from './progress.ts';
 import type { ArtifactRef, StepContext, StepModule } from './step.ts';
+import { isDiskFull } from './preflight.ts';
+import { trace } from './trace.ts';
 import type { Job, JobReport, JobRunner } from './workers/pool.ts';
 
 export type StepStatus = 'reused' | 'computed' | 'available' | 'unavailable' | 'failed' | 'blocked';
@@ -61,28 +67,45 @@ export async function executePlan(plan: Plan, options: RunOptions): Promise<Step
       else unusable.add(step.decl.name);
       continue;
     }
-    let note: string | undefined;
-    if (check.status === 'ok' && !options.force) {
+    const reuse = (): void => {
       outcomes.push({ ...base, status: 'reused', seconds: 0 });
       done.set(step.decl.name, ref(cache, step));
+    };
+    if (check.status === 'ok' && !options.force) {
+      // checkpoints of a run killed after the commit but before their removal
+      await cache.dropScratch(step.key);
+      reuse();
       continue;
     }
-    if (check.status === 'corrupt') {
-      note = `cached object was corrupt (${check.reason}); recomputed`;
-      reporter.log(step.decl.name, note);
-    }
-    if (check.status === 'corrupt') await cache.evict(step.key);
-    if (options.force) await rm(cache.scratchDir(step.key), { recursive: true, force: true });
+    const lock = await cache.lock(step.key, (holder) => reporter.log(step.decl.name, `waiting for ${holder}, which is computing it`));
     try {
-      // a forced step replaces its old object only once the new one is complete
-      const seconds = await computeStep(step, plan, done, options, check.status === 'ok');
-      outcomes.push({ ...base, status: 'computed', seconds, ...(note ? { note } : {}) });
-      done.set(step.decl.name, ref(cache, step));
-    } catch (error) {
-      const message = (error as Error)?.message ?? String(error);
-      reporter.log(step.decl.name, `failed: ${message}`);
-      outcomes.push({ ...base, status: 'failed', seconds: 0, note: message });
-      unusable.add(step.decl.name);
+      const now = await cache.verify(step.key);
+      if (now.status === 'ok' && !options.force) {
+        reuse();
+        continue;
+      }
+      let note: string | undefined;
+      if (now.status === 'corrupt') {
+        note = `cached object ${step.key.slice(0, 12)} was corrupt (${now.reason}); recomputed`;
+        reporter.log(step.decl.name, note);
+        await cache.evict(step.key);
+      }
+      if (options.force) await rm(cache.scratchDir(step.key), { recursive: true, force: true });
+      try {
+        // a forced step replaces its old object only once the new one is complete
+        const seconds = await computeStep(step, plan, done, options, now.status === 'ok');
+        outcomes.push({ ...base, status: 'computed', seconds, ...(note ? { note } : {}) });
+        done.set(step.decl.name, ref(cache, step));
+      } catch (error) {
+        // a full disk fails every step after it: stop here (the cache keeps every whole object)
+        if (isDiskFull(error)) throw error;
+        const message = (error as Error)?.message ?? String(error);
+        reporter.log(step.decl.name, `failed: ${message}`);
+        outcomes.push({ ...base, status: 'failed', seconds: 0, note: message });
+        unusable.add(step.decl.name);
+      }
+    } finally {
+      await lock.release();
     }
   }
   return outcomes;
@@ -140,12 +163,12 @@ async function computeStep(
   };
   const started = performance.now();
   reporter.start(name);
+  trace('step-start', name);
   try {
     const module = (await import(pathToFileURL(join(options.repoRoot, step.decl.entry)).href)) as StepModule;
     await module.run(ctx);
     const seconds = (performance.now() - started) / 1000;
-    if (replace) await cache.evict(step.key);
-    await cache.commit(outDir, step.components, seconds);
+    await cache.commit(outDir, step.components, seconds, { replace });
     await cache.recordComponents(plan.profile.name, step.components);
     await rm(scratchDir, { recursive: true, force: true });
     return seconds;
@@ -154,6 +177,7 @@ async function computeStep(
     await rm(outDir, { recursive: true, force: true });
     throw error;
   } finally {
+    trace('step-end', name);
     reporter.end(name);
   }
 }

@@ -2,7 +2,7 @@
 // how long each step took, which steps were reused, and the hashes of every figure's files.
 // The site and the diff read these manifests and the objects they name, nothing else.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../figures/catalog.ts';
@@ -12,6 +12,9 @@ import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Plan } from './plan.ts';
 import type { Profile } from './profiles.ts';
 import type { StepOutcome } from './runner.ts';
+import { tempNameFor } from './atomic-write.ts';
+import { parseWithDigest, withDigest } from './digest.ts';
+import { trace } from './trace.ts';
 
 export interface FigureRecord {
   id: string;
@@ -24,6 +27,8 @@ export interface FigureRecord {
   renderKey?: string;
   /** file name -> SHA-256, for spec.vl.json, figure.svg, figure.png and the CSVs */
   files?: Record<string, string>;
+  /** made from a CIFAR-10 copy whose files are not the official ones (--allow-unofficial-data) */
+  unofficialData?: true;
 }
 
 export interface RunManifest {
@@ -52,6 +57,8 @@ export interface RunManifest {
   /** every claim of the paper the run's experiments check, with its result */
   claims?: ClaimResult[];
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
+  /** SHA-256 of the rest of the manifest (digest.ts): a damaged manifest is found when read */
+  digest?: string;
 }
 
 export function newRunId(profile: string, now = new Date()): string {
@@ -83,6 +90,8 @@ export function environment(): RunManifest['environment'] {
 /** Figure records for the manifest: built ones with their file hashes, the rest with a reason. */
 export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutcome[]): Promise<FigureRecord[]> {
   const status = new Map(outcomes.map((o) => [o.name, o]));
+  const data = plan.profile.data;
+  const unofficial = data.kind === 'cifar' && data.unofficial !== undefined;
   const records: FigureRecord[] = [];
   for (const entry of CATALOG) {
     const base = { id: entry.id, title: entry.title, source: entry.source };
@@ -107,18 +116,40 @@ export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutc
       figureKey: figure!.key,
       renderKey: render!.key,
       files: Object.fromEntries(Object.entries(manifest.files).map(([f, v]) => [f, v.sha256])),
+      ...(unofficial ? { unofficialData: true as const } : {}),
     });
   }
   return records;
 }
 
-export async function writeRunManifest(cache: Cache, manifest: RunManifest): Promise<string> {
+/**
+ * Writes the run manifest (with its digest, temp file + rename). The first write of a run
+ * (`fresh`) never replaces another run's manifest: should two runs have started within the same
+ * millisecond, the later one to write takes the id with a suffix.
+ */
+export async function writeRunManifest(cache: Cache, manifest: RunManifest, options: { fresh?: boolean } = {}): Promise<string> {
   await mkdir(cache.runsDir, { recursive: true });
-  const path = join(cache.runsDir, `${manifest.id}.json`);
-  const temp = `${path}.tmp`;
-  await writeFile(temp, JSON.stringify(manifest, null, 1) + '\n');
-  await rename(temp, path);
-  return path;
+  const base = manifest.id;
+  for (let n = 1; ; n++) {
+    const path = join(cache.runsDir, `${manifest.id}.json`);
+    const temp = tempNameFor(path);
+    await writeFile(temp, JSON.stringify(withDigest(manifest), null, 1) + '\n');
+    trace('manifest-write', manifest.id);
+    try {
+      if (options.fresh) {
+        // link fails when the name exists: another run's manifest stays as it is
+        await link(temp, path);
+        await rm(temp, { force: true });
+      } else {
+        await rename(temp, path);
+      }
+      return path;
+    } catch (error) {
+      await rm(temp, { force: true });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      manifest.id = `${base}-${n + 1}`;
+    }
+  }
 }
 
 export async function listRuns(cache: Cache): Promise<string[]> {
@@ -126,12 +157,42 @@ export async function listRuns(cache: Cache): Promise<string[]> {
   return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
 }
 
-export async function readRunManifest(cache: Cache, id: string): Promise<RunManifest> {
-  const path = join(cache.runsDir, `${id}.json`);
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as RunManifest;
-  } catch (error) {
-    throw new Error(`cannot read run manifest ${id} (${(error as Error).message})`);
-  }
+/** A run manifest's text, checked against its digest; a damaged one throws, naming the file. */
+export function parseRunManifest(text: string, path: string): RunManifest {
+  const parsed = parseWithDigest<RunManifest>(text);
+  if (!parsed.ok) throw new Error(`run manifest ${path} is damaged: ${parsed.reason}`);
+  return parsed.value;
 }
 
+export async function readRunManifestFile(path: string): Promise<RunManifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `no run manifest ${path}` : `cannot read run manifest ${path} (${(error as Error).message})`);
+  }
+  return parseRunManifest(text, path);
+}
+
+export function readRunManifest(cache: Cache, id: string): Promise<RunManifest> {
+  return readRunManifestFile(join(cache.runsDir, `${id}.json`));
+}
+
+/**
+ * The newest run manifest with status "ok" in a folder of runs (ids sort by time), or null.
+ * Damaged manifests are skipped, each reported in one line through `onDamaged`.
+ */
+export async function newestOkRun(runsDir: string, onDamaged: (message: string) => void): Promise<{ path: string; manifest: RunManifest } | null> {
+  const names = (await readdir(runsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse();
+  for (const name of names) {
+    const path = join(runsDir, name);
+    try {
+      const manifest = await readRunManifestFile(path);
+      if (manifest.status === 'ok') return { path, manifest };
+    } catch (error) {
+      onDamaged(`${(error as Error).message}; skipped`);
+    }
+  }
+  return null;
+}

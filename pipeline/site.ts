@@ -2,12 +2,15 @@
 // (every internal URL relative), so nothing about where it is published is part of the build.
 // The build is skipped when nothing it shows has changed: its key covers the site's own sources,
 // the figures' keys and file hashes, and the profile; the key of the last build is kept in the
-// output folder.
+// output folder. Builds of one folder wait for each other (a lock per folder).
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { $ } from 'zx';
 import { canonicalJson, listFiles, sha256, sha256File, type Cache } from './cache.ts';
+import { acquireLock } from './lock.ts';
 import type { RunManifest } from './runs.ts';
+import { trace } from './trace.ts';
 
 /** What the site is made of, besides the run it shows. */
 const SITE_SOURCES = ['astro.config.mjs', 'src', 'content', 'public', 'figures/catalog.ts'];
@@ -20,6 +23,8 @@ export interface SiteOptions {
   manifestPath: string;
   outDir: string;
   force?: boolean;
+  /** told when another process is building the same folder and this build waits for it */
+  onWait?: (holder: string) => void;
 }
 
 export interface SiteResult {
@@ -50,15 +55,33 @@ async function siteKey(options: SiteOptions): Promise<string> {
   );
 }
 
+/**
+ * One build of a site folder at a time on this machine (two runs, or a run and `npm run site`,
+ * building the same folder would mix their files): a lock per folder, in the system's temporary
+ * folder so that runs on different caches see it too.
+ */
+const SITE_LOCKS = join(tmpdir(), 'landscape-locks');
+
 export async function buildSite(options: SiteOptions): Promise<SiteResult> {
-  const started = performance.now();
   const outDir = resolve(options.outDir);
+  const onWait = options.onWait ?? ((holder: string) => console.error(`site: waiting for ${holder}, which is building ${outDir}`));
+  const lock = await acquireLock(SITE_LOCKS, `site-${sha256(outDir).slice(0, 16)}`, { onWait });
+  try {
+    return await buildLocked(options, outDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function buildLocked(options: SiteOptions, outDir: string): Promise<SiteResult> {
+  const started = performance.now();
   const key = await siteKey(options);
   const previous = await readFile(join(outDir, STAMP), 'utf8').catch(() => null);
   if (!options.force && previous?.trim() === key) {
     return { status: 'reused', seconds: (performance.now() - started) / 1000, dir: outDir };
   }
   await rm(join(outDir, STAMP), { force: true });
+  trace('site-start', outDir);
   const env = {
     ...process.env,
     LANDSCAPE_RUN_MANIFEST: resolve(options.manifestPath),
@@ -74,5 +97,6 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
   }
   // the stamp is written last: an interrupted build is never mistaken for a finished one
   await writeFile(join(outDir, STAMP), key + '\n');
+  trace('site-end', outDir);
   return { status: 'built', seconds: (performance.now() - started) / 1000, dir: outDir };
 }

@@ -13,6 +13,11 @@ export interface CifarDataSettings {
   kind: 'cifar';
   train: number;
   test: number;
+  /**
+   * Set only for a run on a copy whose files are not the official ones (--allow-unofficial-data):
+   * their SHA-256 by file name, so that the copy keys everything computed from it.
+   */
+  unofficial?: Record<string, string>;
 }
 
 export type DataSettings = SyntheticDataSettings | CifarDataSettings;

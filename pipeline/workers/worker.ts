@@ -39,4 +39,7 @@ process.on('message', async (message: ToWorker) => {
   }
 });
 
+// without its parent (killed, or gone), a job's work would only race with a rerun's: stop now
+process.on('disconnect', () => process.exit(0));
+
 send({ type: 'ready' });

@@ -10,14 +10,14 @@
 // the run manifest recorded; a figure whose files are gone or differ is shown as missing, with
 // the reason, never drawn from something else.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CATALOG, SECTIONS, type CatalogEntry, type SectionId } from '../../figures/catalog.ts';
 import type { FigureOutput, FigureProperty } from '../../figures/types.ts';
 import type { ClaimResult } from '../../pipeline/claims/types.ts';
 import { EXPERIMENTS as DECLARED } from '../../pipeline/experiments/registry.ts';
-import type { ObjectManifest } from '../../pipeline/cache.ts';
-import type { FigureRecord, RunManifest } from '../../pipeline/runs.ts';
+import { Cache, type ObjectManifest } from '../../pipeline/cache.ts';
+import { newestOkRun, readRunManifestFile, type FigureRecord, type RunManifest } from '../../pipeline/runs.ts';
 import type { StepOutcome } from '../../pipeline/runner.ts';
 
 export type { ClaimResult, FigureOutput, FigureProperty, RunManifest, StepOutcome, CatalogEntry, SectionId };
@@ -122,21 +122,6 @@ async function readObjectManifest(cacheDir: string, key: string): Promise<Object
   }
 }
 
-/** The newest run manifest with status "ok" under <cache>/runs/, by file name (ids sort by time). */
-async function newestOkRun(cacheDir: string): Promise<string | null> {
-  const runsDir = join(cacheDir, 'runs');
-  const names = (await readdir(runsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort().reverse();
-  for (const name of names) {
-    try {
-      const manifest = await readJsonFile<RunManifest>(join(runsDir, name));
-      if (manifest.status === 'ok') return join(runsDir, name);
-    } catch {
-      // an unreadable manifest is skipped; an older one may still be fine
-    }
-  }
-  return null;
-}
-
 function locate(): { manifestPath: string | null; cacheDir: string } {
   const named = process.env.LANDSCAPE_RUN_MANIFEST?.trim();
   const cacheEnv = process.env.LANDSCAPE_CACHE_DIR?.trim();
@@ -184,6 +169,15 @@ function sha256(data: Uint8Array): string {
 async function builtFigure(cacheDir: string, record: FigureRecord, outcomes: StepOutcome[]): Promise<BuiltFigure | string> {
   const { figureKey, renderKey } = record;
   if (!figureKey || !renderKey) return 'the run manifest lists it as built but names no step keys';
+  // both objects are checked whole (every file against its manifest) before anything is read
+  const cache = new Cache(cacheDir);
+  for (const [what, key] of [['figure', figureKey], ['render', renderKey]] as const) {
+    const check = await cache.verify(key);
+    if (check.status === 'corrupt') {
+      console.warn(`figure ${record.id}: its ${what} object ${key.slice(0, 12)} is damaged (${check.reason}); shown as missing`);
+      return `its ${what} object (${key.slice(0, 12)}) in the cache is damaged: ${check.reason}`;
+    }
+  }
   let output: FigureOutput;
   try {
     output = await readJsonFile<FigureOutput>(join(objectDir(cacheDir, figureKey), 'figure.json'));
@@ -239,20 +233,17 @@ async function builtFigure(cacheDir: string, record: FigureRecord, outcomes: Ste
 async function load(): Promise<SiteRun> {
   const located = locate();
   const cacheDir = located.cacheDir;
-  const manifestPath = located.manifestPath ?? (await newestOkRun(cacheDir));
+  // damaged manifests are skipped with a line in the build's log; an older one may still be fine
+  const newest = located.manifestPath ? null : await newestOkRun(join(cacheDir, 'runs'), (message) => console.warn(message));
+  const manifestPath = located.manifestPath ?? newest?.path ?? null;
   const allMissing = (reason: string): SiteFigure[] => CATALOG.map((entry) => figureBase(entry, 'missing', reason, null));
 
   if (!manifestPath) {
     const problem = `no run manifest: LANDSCAPE_RUN_MANIFEST is not set and ${join(cacheDir, 'runs')} holds no successful run`;
     return { manifest: null, manifestPath: null, cacheDir, problem, figures: allMissing('no run has been shown on this site yet') };
   }
-  let manifest: RunManifest;
-  try {
-    manifest = await readJsonFile<RunManifest>(manifestPath);
-  } catch (error) {
-    // a manifest that was asked for by name and cannot be read is an error, not an empty site
-    throw new Error(`cannot read the run manifest ${manifestPath}: ${(error as Error).message}`);
-  }
+  // a manifest that was asked for by name and cannot be read, or is damaged, is an error, not an empty site
+  const manifest: RunManifest = newest?.manifest ?? (await readRunManifestFile(manifestPath));
   const records = new Map(manifest.figures.map((f) => [f.id, f]));
   const figures: SiteFigure[] = [];
   for (const entry of CATALOG) {

@@ -43,6 +43,7 @@ export async function runTrajectories(ctx: StepContext, seed: number, waves: Wav
         )
         .then((out) => {
           checkEngine(ctx, spec.name, out.engine);
+          for (const line of out.damaged) ctx.log(line);
           tick(spec.name, spec.epochs, wave.label);
           outcomes.set(spec.name, { resumedAfter: out.resumedAfter, diverged: out.diverged });
           return out;
@@ -69,7 +70,8 @@ function reportWave(ctx: StepContext, wave: Wave, outcomes: Map<string, Trajecto
   const partway: string[] = [];
   for (const spec of wave.trajectories) {
     const { resumedAfter, diverged } = outcomes.get(spec.name)!;
-    if (diverged) ctx.log(`${spec.name} diverged in epoch ${diverged.epoch} (loss ${diverged.loss}); it stops there`);
+    if (diverged?.startDiverged) ctx.log(`${spec.name} is not trained: it starts from ${diverged.startDiverged}, which diverged`);
+    else if (diverged) ctx.log(`${spec.name} diverged in epoch ${diverged.epoch} (loss ${diverged.loss}); it stops there`);
     if (resumedAfter === spec.epochs) complete.push(spec.name);
     else if (resumedAfter > 0) partway.push(`${spec.name} after epoch ${resumedAfter}`);
   }

@@ -13,7 +13,7 @@ import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
 import { perturb } from '../../engine/weights.ts';
 import type { JobReport } from '../../workers/pool.ts';
 import type { Divergence, EpochRecord, TrajectorySpec } from './trajectory.ts';
-import { TrajectoryStore } from './trajectory-store.ts';
+import { DamagedCheckpoint, TrajectoryStore } from './trajectory-store.ts';
 
 export interface TrajectoryJobInput {
   dataDir: string;
@@ -28,6 +28,17 @@ export interface TrajectoryJobOutput {
   /** epochs found complete in the checkpoint folder when the job started */
   resumedAfter: number;
   diverged: Divergence | null;
+  /** damaged checkpoints found when the job started (one line each), removed and trained again */
+  damaged: string[];
+}
+
+/** When the trajectory a spec starts from diverged before the epoch it starts at: that divergence. */
+async function startDivergence(input: TrajectoryJobInput): Promise<Divergence | null> {
+  const { spec } = input;
+  if (spec.start.kind !== 'trajectory') return null;
+  const from = new TrajectoryStore(input.scratchDir, spec.start.name, spec.net.width);
+  const diverged = await from.diverged();
+  return diverged && diverged.epoch <= spec.start.epoch ? diverged : null;
 }
 
 export async function startWeights(input: TrajectoryJobInput): Promise<Weights> {
@@ -50,10 +61,24 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   const { spec } = input;
   const engine = await initEngine();
   const store = new TrajectoryStore<EpochRecord>(input.scratchDir, spec.name, spec.net.width);
-  const done = await store.completed(spec.epochs + 1);
-  const finished = (diverged: Divergence | null): TrajectoryJobOutput => ({ engine: fingerprintOf(engine), resumedAfter: Math.max(0, done - 1), diverged });
-  const known = await store.diverged();
+  const damaged: string[] = [];
+  const { completed: done, damaged: found } = await store.resume(spec.epochs + 1);
+  if (found) damaged.push(found);
+  const finished = (diverged: Divergence | null): TrajectoryJobOutput => ({ engine: fingerprintOf(engine), resumedAfter: Math.max(0, done - 1), diverged, damaged });
+  const known = await store.diverged().catch((error: unknown) => {
+    if (!(error instanceof DamagedCheckpoint)) throw error;
+    damaged.push(error.message);
+    return null;
+  });
   if (known) return finished(known);
+  if (done === spec.epochs + 1) return finished(null);
+  // a model that diverged is no start: this trajectory is not trained, and says why
+  const start = done === 0 ? await startDivergence(input) : null;
+  if (start && spec.start.kind === 'trajectory') {
+    const divergence: Divergence = { epoch: 0, loss: start.loss, startDiverged: spec.start.name };
+    await store.markDiverged(divergence);
+    return finished(divergence);
+  }
 
   const data = await loadDatasetCached(input.dataDir);
   const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon);

@@ -55,8 +55,13 @@ export interface EpochRecord {
 
 /** A trajectory stopped because its loss stopped being a finite number. */
 export interface Divergence {
-  /** the epoch whose training produced the non-finite loss (its weights are not kept) */
+  /**
+   * the epoch whose training produced the non-finite loss (its weights are not kept); 0 for a
+   * trajectory never trained because the model it starts from diverged (see `startDiverged`)
+   */
   epoch: number;
   /** the loss it reached, as text ('NaN', 'Infinity'): JSON has no such numbers */
   loss: string;
+  /** set when it was never trained: the trajectory it starts from, which diverged first */
+  startDiverged?: string;
 }
