@@ -30,6 +30,8 @@ export interface SmokeRun {
   output: string;
   /** wall time of the whole command */
   seconds: number;
+  /** the run's trace (pipeline/trace.ts): when each step ran, for the kill -9 campaign */
+  traceFile: string;
 }
 
 declare module 'vitest' {
@@ -62,7 +64,8 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export async function runSmokePipeline(dir: string): Promise<SmokeRun> {
   const cacheDir = join(dir, 'cache');
   const siteDir = join(dir, 'site');
-  const env = childEnv({ FORCE_COLOR: '0', NO_COLOR: '1' });
+  const traceFile = join(dir, 'trace.jsonl');
+  const env = childEnv({ FORCE_COLOR: '0', NO_COLOR: '1', LANDSCAPE_TRACE: traceFile });
   const args = ['--import', 'tsx', 'pipeline/cli.mjs', '--profile', 'smoke', '--cache-dir', cacheDir, '--site-dir', siteDir];
   const started = performance.now();
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolvePromise) => {
@@ -79,7 +82,7 @@ export async function runSmokePipeline(dir: string): Promise<SmokeRun> {
   const runs = (await readdir(join(cacheDir, 'runs'))).filter((name) => name.endsWith('.json')).sort();
   if (runs.length === 0) throw new Error(`the smoke pipeline run wrote no run manifest in ${join(cacheDir, 'runs')}`);
   if (!existsSync(join(siteDir, 'index.html'))) throw new Error(`the smoke pipeline run built no site in ${siteDir}:\n${output}`);
-  return { cacheDir, siteDir, manifestPath: join(cacheDir, 'runs', runs[runs.length - 1]!), output, seconds };
+  return { cacheDir, siteDir, manifestPath: join(cacheDir, 'runs', runs[runs.length - 1]!), output, seconds, traceFile };
 }
 
 let memo: Promise<SmokeRun> | null = null;
@@ -122,8 +125,9 @@ async function shared(): Promise<SmokeRun> {
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, path);
 }
 
 function alive(pid: number): boolean {
