@@ -9,8 +9,12 @@ import { explainFigure, runFigures } from './figures-command.ts';
 import { buildSite } from './site.ts';
 import { writeRunManifest } from './runs.ts';
 import { formatSeconds } from './progress.ts';
+import { trace } from './trace.ts';
 import { PROFILE_NAMES } from './profiles.ts';
 import { CATALOG } from '../figures/catalog.ts';
+import { checkCifarCopy } from './data/cifar-check.ts';
+import { checkFolders, diskFullMessage, isDiskFull } from './preflight.ts';
+import { usageProblem, USAGE_EXIT } from './usage.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,17 +41,25 @@ Options
   --no-site             do not build the site
   --strict-claims       exit non-zero when a claim of the paper fails on this run's data (a
                         failing claim is otherwise a result, reported, not an error)
+  --allow-unofficial-data
+                        use a CIFAR-10 copy (--cifar-dir) whose files are not the official ones;
+                        every figure of the run then says it was made from it
   -h, --help            show this help
+
+Exit codes: 0 done; 1 a step or the site failed (the rest was still built and kept); 2 a usage
+error or bad input (options, the CIFAR-10 copy, a cache or site folder that cannot be written,
+a full disk), reported in one line before anything is lost.
 
 Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(', ') || 'none'}
 `;
 
 const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
-const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims'];
+const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data'];
 
-function fail(message) {
+/** code 1: the run failed; USAGE_EXIT (2): a usage error or bad input */
+function fail(message, code = 1) {
   console.error(chalk.red(`figures: ${message}`));
-  process.exit(1);
+  process.exit(code);
 }
 
 function parseArgs(raw) {
@@ -58,14 +70,16 @@ function parseArgs(raw) {
     alias: { h: 'help' },
     default: { profile: 'preview', site: true },
     unknown: (flag) => {
-      if (flag.startsWith('-')) unknown.push(flag);
+      unknown.push(flag);
       return false;
     },
   });
-  if (unknown.length > 0) fail(`unknown option ${unknown[0]} (see --help)`);
+  if (unknown.length > 0) fail(`${unknown[0].startsWith('-') ? 'unknown option' : 'unexpected argument'} ${unknown[0]} (see --help)`, USAGE_EXIT);
   for (const flag of STRING_FLAGS) {
-    if (args[flag] === '' || Array.isArray(args[flag])) fail(`--${flag} needs one value`);
+    if (args[flag] === '' || Array.isArray(args[flag])) fail(`--${flag} needs one value`, USAGE_EXIT);
   }
+  const problem = usageProblem(args);
+  if (problem) fail(problem, USAGE_EXIT);
   return args;
 }
 
@@ -116,12 +130,20 @@ async function main() {
     process.stdout.write(HELP);
     return;
   }
+  trace('run-start', args.profile);
   if (args.backend) process.env.LANDSCAPE_BACKEND = args.backend;
   if (args['cifar-dir']) process.env.LANDSCAPE_CIFAR_DIR = resolve(args['cifar-dir']);
   const cacheDir = resolve(args['cache-dir'] ?? process.env.LANDSCAPE_CACHE_DIR ?? join(repoRoot, 'cache'));
   process.env.LANDSCAPE_CACHE_DIR = cacheDir;
+  const siteDir = resolve(args['site-dir'] ?? join(repoRoot, 'dist'));
+  let unofficialData = null;
+  if (!args.explain) {
+    // the folders it writes and a local CIFAR-10 copy are checked before anything runs
+    const problem = await checkFolders([{ option: '--cache-dir', path: cacheDir }, ...(args.site ? [{ option: '--site-dir', path: siteDir }] : [])]);
+    if (problem) fail(problem, USAGE_EXIT);
+    unofficialData = await checkCifarCopy(args, cacheDir).catch((error) => fail(error.message, USAGE_EXIT));
+  }
   const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) fail(`--jobs needs a whole number of at least 1, got '${args.jobs}'`);
   const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 
   if (args.explain) {
@@ -142,13 +164,15 @@ async function main() {
     cacheDir,
     repoRoot,
     command: process.argv.slice(2),
+    ...(unofficialData ? { unofficialData } : {}),
   });
   let site = null;
   if (args.site) {
     try {
-      site = await buildSite({ repoRoot, cache, manifest, manifestPath, outDir: resolve(args['site-dir'] ?? join(repoRoot, 'dist')) });
+      site = await buildSite({ repoRoot, cache, manifest, manifestPath, outDir: siteDir });
       manifest.site = site;
     } catch (error) {
+      if (isDiskFull(error)) fail(diskFullMessage(error, cacheDir), USAGE_EXIT);
       manifest.site = { status: 'failed', seconds: 0, error: error.message };
       manifest.status = 'failed';
       manifest.error = [manifest.error, `site: ${error.message.split('\n')[0]}`].filter(Boolean).join('; ');
@@ -158,6 +182,7 @@ async function main() {
     manifest.site = { status: 'skipped', seconds: 0 };
   }
   await writeRunManifest(cache, manifest);
+  trace('run-end', manifest.id);
   printSummary(manifest, site);
   if (manifest.status !== 'ok') fail(manifest.error ?? 'failed');
   const failedClaims = (manifest.claims ?? []).filter((c) => c.status === 'fail');
@@ -166,4 +191,5 @@ async function main() {
   }
 }
 
-main().catch((error) => fail(error?.message ?? String(error)));
+// a full disk is bad input too: one line, and nothing already cached is lost
+main().catch((error) => (isDiskFull(error) ? fail(diskFullMessage(error, process.env.LANDSCAPE_CACHE_DIR), USAGE_EXIT) : fail(error?.message ?? String(error))));

@@ -4,7 +4,8 @@ import { chalk, minimist } from 'zx';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cache } from './cache.ts';
-import { listRuns, readRunManifest } from './runs.ts';
+import { newestOkRun, readRunManifestFile } from './runs.ts';
+import { checkFolders } from './preflight.ts';
 import { buildSite } from './site.ts';
 import { formatSeconds } from './progress.ts';
 
@@ -19,11 +20,16 @@ Options
   --cache-dir <dir>     where artifacts and run manifests live (default: cache)
   --site-dir <dir>      where the site is built (default: dist)
   -h, --help            show this help
+
+Damaged run manifests are reported and skipped (or refused when named with --run). Exit codes: 0
+built; 1 the build failed; 2 a usage error or bad input (no such run, a damaged one, a site
+folder that cannot be written).
 `;
 
-function fail(message) {
+/** exit code 2: bad input (an unknown option, no such run); 1: the build itself failed */
+function fail(message, code = 1) {
   console.error(chalk.red(`site: ${message}`));
-  process.exit(1);
+  process.exit(code);
 }
 
 async function main() {
@@ -32,28 +38,39 @@ async function main() {
     string: ['run', 'cache-dir', 'site-dir'],
     boolean: ['help'],
     alias: { h: 'help' },
-    unknown: (flag) => (flag.startsWith('-') && unknown.push(flag), false),
+    unknown: (flag) => (unknown.push(flag), false),
   });
-  if (unknown.length) fail(`unknown option ${unknown[0]} (see --help)`);
+  if (unknown.length) fail(`${unknown[0].startsWith('-') ? 'unknown option' : 'unexpected argument'} ${unknown[0]} (see --help)`, 2);
   if (args.help) return void process.stdout.write(HELP);
-  const cache = new Cache(resolve(args['cache-dir'] ?? process.env.LANDSCAPE_CACHE_DIR ?? join(repoRoot, 'cache')));
-  let id = args.run;
-  if (!id) {
-    for (const candidate of (await listRuns(cache)).reverse()) {
-      if ((await readRunManifest(cache, candidate)).status === 'ok') {
-        id = candidate;
-        break;
-      }
-    }
-    if (!id) fail(`no successful run in ${cache.runsDir}: run \`npm run figures\` first`);
+  for (const flag of ['run', 'cache-dir', 'site-dir']) {
+    if (args[flag] === '' || Array.isArray(args[flag])) fail(`--${flag} needs one value`, 2);
   }
-  const manifest = await readRunManifest(cache, id);
+  if (args.run !== undefined && !/^[\w.-]+$/.test(args.run)) fail(`--run takes a run id (a name in the cache's runs/ folder), got '${args.run}'`, 2);
+  const siteDir = resolve(args['site-dir'] ?? join(repoRoot, 'dist'));
+  const problem = await checkFolders([{ option: '--site-dir', path: siteDir }]);
+  if (problem) fail(problem, 2);
+  const cache = new Cache(resolve(args['cache-dir'] ?? process.env.LANDSCAPE_CACHE_DIR ?? join(repoRoot, 'cache')));
+  let manifestPath;
+  let manifest;
+  try {
+    if (args.run) {
+      manifestPath = join(cache.runsDir, `${args.run}.json`);
+      manifest = await readRunManifestFile(manifestPath);
+    } else {
+      const newest = await newestOkRun(cache.runsDir, (message) => console.error(chalk.yellow(`site: ${message}`)));
+      if (!newest) fail(`no successful run in ${cache.runsDir}: run \`npm run figures\` first`, 2);
+      ({ path: manifestPath, manifest } = newest);
+    }
+  } catch (error) {
+    fail(error.message, 2);
+  }
+  const id = manifest.id;
   const site = await buildSite({
     repoRoot,
     cache,
     manifest,
-    manifestPath: join(cache.runsDir, `${id}.json`),
-    outDir: resolve(args['site-dir'] ?? join(repoRoot, 'dist')),
+    manifestPath,
+    outDir: siteDir,
     force: true,
   });
   console.log(`site ${site.status} in ${formatSeconds(site.seconds)} from run ${id}: ${site.dir}/index.html`);

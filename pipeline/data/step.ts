@@ -17,6 +17,7 @@ import {
   type CifarBatch,
 } from './cifar-format.ts';
 import { CIFAR10_BYTES, ensureCifar10 } from './download.ts';
+import { verifyCifarCopy } from './cifar-verify.ts';
 import { SYNTHETIC_CLASS_NAMES, generateSynthetic, writeSampleGrid } from './synthetic.ts';
 
 export const CIFAR10_CLASS_NAMES = [
@@ -43,6 +44,9 @@ export interface DatasetInfo {
   classNames: string[];
   /** SHA-256 (hex) of each .bin file in the artifact, by file name */
   sha256: Record<string, string>;
+  /** CIFAR-10 only: whether the files read were the official ones, and if not, how they differ */
+  official?: boolean;
+  differences?: string[];
 }
 
 const TRAIN_FILE = TRAIN_BATCH_FILES[0];
@@ -97,6 +101,12 @@ export async function run(ctx: StepContext<DataSettings>): Promise<void> {
         onProgress: (done, total) => ctx.progress(done, total ?? CIFAR10_BYTES, 'downloading CIFAR-10'),
       });
     }
+    // checked before anything trains on it (cifar-verify.ts); a copy accepted as unofficial
+    // must still be the one whose hashes key this step
+    const copy = await verifyCifarCopy(folder, { allowUnofficial: settings.unofficial !== undefined, memoDir: resolve(process.env.LANDSCAPE_CACHE_DIR || 'cache', 'verified') });
+    if (settings.unofficial && Object.entries(copy.sha256).some(([file, hash]) => settings.unofficial![file] !== hash)) {
+      throw new Error(`the CIFAR-10 copy in ${folder} changed after the run started (its files' hashes are not the ones this step is keyed by)`);
+    }
     const data = await loadCifarFolder(folder, settings);
     // the artifact holds only the images the profile asks for, so it is self-contained
     await writeCifarBatchFile(join(ctx.outDir, TRAIN_FILE), data.train.labels, data.train.images);
@@ -110,7 +120,10 @@ export async function run(ctx: StepContext<DataSettings>): Promise<void> {
       test: settings.test,
       classNames: [...CIFAR10_CLASS_NAMES],
       sha256: await hashFiles(ctx.outDir, [TRAIN_FILE, TEST_BATCH_FILE]),
+      official: copy.official,
+      ...(copy.official ? {} : { differences: copy.differences }),
     };
+    if (!copy.official) ctx.log(`an unofficial copy of CIFAR-10: ${copy.differences.join('; ')}`);
   }
 
   await writeSampleGrid(trainForSamples, join(ctx.outDir, SAMPLES_PNG), { perClass: 10, zoom: 2 });
