@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { describeQuality, mdsView, readMds, type MdsArtifact } from '../pipeline/analysis/trajectory-mds/artifact.ts';
 import type { PaperLayer } from '../pipeline/engine/net.ts';
 import { describeRegime, regimeOf } from '../pipeline/experiments/kit/regime.ts';
-import { lastEpoch, readSnapshotIndex, snapshotRows } from '../pipeline/experiments/kit/snapshots.ts';
+import { divergenceNote, lastEpoch, readSnapshotIndex, snapshotRows } from '../pipeline/experiments/kit/snapshots.ts';
 import { LATER_STAGES_FROM } from '../pipeline/experiments/sgd-stages/experiment.ts';
 import type { SgdStagesIndex } from '../pipeline/experiments/sgd-stages/step.ts';
 import type { DataSettings } from '../pipeline/profiles/data.ts';
@@ -105,11 +105,14 @@ export const figure: FigureModule<SgdMapParams> = {
       config: { view: { stroke: '#ddd' }, concat: { spacing: 24 } },
     } as TopLevelSpec;
 
-    const finals = index.trajectories.filter((t) => Number(t.meta['stage']) === sgd.stages).map(lastEpoch);
-    const regime = regimeOf(finals.map((e) => e.trainError), `the ${finals.length} models of the last stage`);
+    // trajectories that diverged stop early (or never start): the last stage may have fewer models
+    const diverged = divergenceNote(index);
+    const finals = index.trajectories.filter((t) => Number(t.meta['stage']) === sgd.stages && t.epochs.length > 0 && !t.diverged).map(lastEpoch);
+    const regime = finals.length > 0 ? regimeOf(finals.map((e) => e.trainError), `the ${finals.length} models of the last stage`) : undefined;
     const meanOf = (f: (e: (typeof finals)[number]) => number) => finals.reduce((a, e) => a + f(e), 0) / finals.length;
     const quality = panels.map(({ letter, view }) => ({ letter, view: mdsView(mds, view) }));
     const caption = [
+      ...(diverged ? [`**${diverged}** The maps show the models saved before that.`] : []),
       `Training is cut into ${sgd.stages} stages. In every stage ${sgd.trajectories} runs of plain SGD (learning rate ${sgd.learningRate}, ` +
         `batch size ${sgd.batchSize}, ${sgd.epochsPerStage} epoch${sgd.epochsPerStage === 1 ? '' : 's'} each) leave from the same place: ` +
         `runs 1-${sgd.firstPerturbed - 1} start from the model P that run 1 of the previous stage ended with (the random initial model in stage 1), ` +
@@ -125,8 +128,9 @@ export const figure: FigureModule<SgdMapParams> = {
         `colours give the run (1-${sgd.trajectories}); faint lines join consecutive epochs of a run.`,
       panelSentence(ctx.params, panels),
       `This build: the DCNN with ${net.width} channels per hidden layer, trained on ${describeData(data)}. ` +
-        `After the last stage the runs average ${pct(meanOf((e) => e.trainError))} training and ${pct(meanOf((e) => e.testError))} test error. ` +
-        describeRegime(regime),
+        (regime
+          ? `After the last stage the ${finals.length < sgd.trajectories ? `${finals.length} runs that did not diverge` : 'runs'} average ${pct(meanOf((e) => e.trainError))} training and ${pct(meanOf((e) => e.testError))} test error. ` + describeRegime(regime)
+          : 'No run finished the last stage.'),
       `How faithful each map is: ${quality.map(({ letter, view }) => `${letter ? `${letter}: ` : ''}${describeQuality(view)}`).join('; ')}.`,
     ].join('\n\n');
 
@@ -139,7 +143,7 @@ export const figure: FigureModule<SgdMapParams> = {
       negativeMass: round(view.negativeMass),
       spearman: round(view.spearman),
     }));
-    return { spec, tables: { points: pointRows(index, mds, panels.map((p) => p.view)), panels: panelRows }, caption, regime };
+    return { spec, tables: { points: pointRows(index, mds, panels.map((p) => p.view)), panels: panelRows }, caption, ...(regime ? { regime } : {}) };
   },
 };
 

@@ -21,6 +21,11 @@ export interface MdsView {
   spearman: number;
   /** the leading eigenvalues of the double-centred matrix */
   eigenvalues: number[];
+  /**
+   * Set when the view has no map: fewer than two models to place because training diverged
+   * (why, in a sentence). Its rows are empty and its measures meaningless.
+   */
+  empty?: string;
 }
 
 export interface MdsArtifact {
@@ -46,6 +51,7 @@ export function mdsView(artifact: MdsArtifact, id: string): MdsView {
 
 /** How a panel's faithfulness reads in a caption: axes' share, negative mass, rank correlation. */
 export function describeQuality(view: MdsView): string {
+  if (view.empty) return `no map: ${view.empty}`;
   const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
   const neg = view.negativeMass < 5e-4 ? 'no negative eigenvalues' : `negative eigenvalue mass ${pct(view.negativeMass)}`;
   return `axes ${pct(view.explained)} of the spectrum, ${neg}, rank correlation ${view.spearman.toFixed(2)}`;

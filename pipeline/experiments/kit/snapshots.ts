@@ -148,6 +148,24 @@ export function findTrajectory(index: SnapshotIndex, name: string): SnapshotTraj
   return t;
 }
 
+/**
+ * One sentence on the trajectories that diverged, for captions, claims and maps; null when none
+ * did. Their saved epochs (up to the last finite loss) stay in the artifact.
+ */
+export function divergenceNote(index: SnapshotIndex): string | null {
+  const diverged = index.trajectories.filter((t) => t.diverged && !t.diverged.startDiverged);
+  const unstarted = index.trajectories.filter((t) => t.diverged?.startDiverged);
+  if (diverged.length === 0 && unstarted.length === 0) return null;
+  const listed = diverged.slice(0, 3).map((t) => `${t.name} in epoch ${t.diverged!.epoch}, loss ${t.diverged!.loss}`);
+  if (diverged.length > 3) listed.push(`${diverged.length - 3} more`);
+  return (
+    `Training diverged: ${diverged.length} of ${index.trajectories.length} runs reached a loss that is not a finite number (${listed.join('; ')}) ` +
+    `and stop at their last finite epoch` +
+    (unstarted.length ? `; ${unstarted.length} runs were never trained, as the model they start from had diverged` : '') +
+    '.'
+  );
+}
+
 /** The last saved epoch of a trajectory. */
 export function lastEpoch(t: SnapshotTrajectory): SavedEpoch {
   const e = t.epochs[t.epochs.length - 1];

@@ -4,7 +4,7 @@ import { cosineDistance, mean, median, pairwise } from '../../analysis/distances
 import type { ClaimDecl, ClaimInputs } from '../../claims/claim.ts';
 import { notApplicable } from '../../claims/claim.ts';
 import { regimeOf, type Regime } from '../kit/regime.ts';
-import { lastEpoch, readLayer, readSnapshotIndex, type SnapshotTrajectory } from '../kit/snapshots.ts';
+import { divergenceNote, lastEpoch, readLayer, readSnapshotIndex, type SnapshotTrajectory } from '../kit/snapshots.ts';
 import type { SgdStagesIndex } from './step.ts';
 
 const SOURCE = 'experiment:sgd-stages';
@@ -13,6 +13,8 @@ const STAGE_FIGURES = ['fig-03', 'fig-10', 'fig-11', 'fig-12', 'fig-13', 'fig-14
 
 interface E3 {
   index: SgdStagesIndex;
+  /** why no claim can be judged: training diverged (then every claim is not applicable) */
+  diverged: string | null;
   layer2: Float32Array[];
   /** trajectory t of stage s */
   at(stage: number, trajectory: number): SnapshotTrajectory;
@@ -33,7 +35,7 @@ function e3(ctx: ClaimInputs): Promise<E3> {
         if (!t) throw new Error(`E3 has no trajectory ${trajectory} in stage ${stage}`);
         return t;
       };
-      return { index, layer2, at };
+      return { index, layer2, at, diverged: divergenceNote(index) };
     })();
     loaded.set(ref.dir, entry);
   }
@@ -55,6 +57,8 @@ function worstStage<T extends { ratio: number }>(stages: number, worst: 'lowest'
 export async function regime(ctx: ClaimInputs): Promise<Regime> {
   const d = await e3(ctx);
   const { stages, trajectories } = d.index.settings.sgd;
+  // training that diverged makes every claim not applicable before the regime is looked at
+  if (d.diverged) return { atZero: false, trainError: Number.NaN, models: `no model of the last stage to judge (${d.diverged})` };
   return regimeOf(range(1, trajectories).map((t) => lastEpoch(d.at(stages, t)).trainError), `the ${trajectories} models of the last stage`);
 }
 
@@ -65,6 +69,8 @@ export const claims: ClaimDecl[] = [
     figures: ['fig-03', 'fig-20'],
     threshold: 'every trajectory of the last stage ends at <= 0.5 % training error',
     async evaluate(ctx) {
+      const { diverged } = await e3(ctx);
+      if (diverged) return notApplicable(diverged);
       const r = await regime(ctx);
       return { passed: r.atZero, numbers: { worstFinalTrainError: r.trainError }, summary: `the worst of ${r.models} ends at ${pct(r.trainError)} training error` };
     },
@@ -76,6 +82,7 @@ export const claims: ClaimDecl[] = [
     threshold: 'in every stage >= 2, the smallest distance among the ends of trajectories 1-4 is > 0 and >= 0.5 x the median distance between successive epochs of that stage',
     async evaluate(ctx) {
       const d = await e3(ctx);
+      if (d.diverged) return notApplicable(d.diverged);
       const { stages, trajectories, firstPerturbed } = d.index.settings.sgd;
       if (stages < 2) return notApplicable('the run has a single stage');
       const same = range(1, Math.min(4, firstPerturbed - 1));
@@ -103,6 +110,7 @@ export const claims: ClaimDecl[] = [
     threshold: 'in every stage >= 2, the distance between the starts of trajectories 1 and 5 is <= 0.05 x the distance between the ends of trajectories 1 and 2',
     async evaluate(ctx) {
       const d = await e3(ctx);
+      if (d.diverged) return notApplicable(d.diverged);
       const { stages, trajectories, firstPerturbed } = d.index.settings.sgd;
       if (stages < 2 || firstPerturbed > trajectories || firstPerturbed < 3) return notApplicable('the run has no stage with both unperturbed pairs and perturbed trajectories');
       const worst = worstStage(stages, 'highest', (stage) => {
@@ -125,6 +133,7 @@ export const claims: ClaimDecl[] = [
     needsRegime: true,
     async evaluate(ctx) {
       const d = await e3(ctx);
+      if (d.diverged) return notApplicable(d.diverged);
       const { stages, trajectories } = d.index.settings.sgd;
       if (stages < 12) return notApplicable(`the run has ${stages} stages; the check compares stages 9-12 with stages 1-2`);
       const finals = (from: number, to: number) => range(from, to).flatMap((s) => range(1, trajectories).map((t) => last(d, d.at(s, t))));
