@@ -3,10 +3,12 @@
 //             page's introduction (content/home.md), and further notes that belong to a section
 //             (front matter `section`), such as content/basin-model.md
 //   captions  the caption and missing-panel notes of every built figure of the run shown, rendered
-//             from Markdown by Astro's own Markdown pipeline
+//             from Markdown by Astro's own Markdown pipeline, without any HTML of their own
+//             (they come from the run's data: lib/safe-markdown.ts)
 import { defineCollection, z } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';
 import { SECTIONS, loadRun, type SectionId } from './lib/run.ts';
+import { withoutHtml, withSafeLinks } from './lib/safe-markdown.ts';
 
 const sectionIds = Object.keys(SECTIONS) as [SectionId, ...SectionId[]];
 
@@ -29,13 +31,18 @@ const captionLoader: Loader = {
     for (const figure of run.figures) {
       if (!figure.built) continue;
       const { caption, missing } = figure.built.output;
+      // text from the run's data: Markdown, but no HTML of its own (safe-markdown.ts)
+      const render = async (text: string) => {
+        const rendered = await renderMarkdown(withoutHtml(text));
+        return { ...rendered, html: withSafeLinks(rendered.html) };
+      };
       const missingHtml: string[] = [];
-      for (const note of missing ?? []) missingHtml.push((await renderMarkdown(note)).html);
+      for (const note of missing ?? []) missingHtml.push((await render(note)).html);
       store.set({
         id: figure.id,
         data: { missingHtml },
         body: caption,
-        rendered: await renderMarkdown(caption),
+        rendered: await render(caption),
         digest: generateDigest({ caption, missing: missing ?? [] }),
       });
       count += 1;

@@ -9,11 +9,19 @@ export function href(path: string): string {
   return `/${path.replace(/^\/+/, '')}`;
 }
 
+/**
+ * A run's page name: its id (which comes from a manifest, so from data) with anything but
+ * letters, digits, '.', '_' and '-' replaced, so that it is one plain path segment everywhere.
+ */
+export function runSlug(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^\.+/, '-') || 'run';
+}
+
 export const paths = {
   home: (): string => href('/'),
   run: (): string => href('/run/'),
   claims: (): string => href('/claims/'),
-  runById: (id: string): string => href(`/runs/${encodeURIComponent(id)}/`),
+  runById: (id: string): string => href(`/runs/${runSlug(id)}/`),
   section: (id: string): string => href(`/sections/${id}/`),
   figure: (id: string): string => href(`/figures/${id}/`),
   file: (id: string, name: string): string => href(`/figures/${id}/files/${encodeURIComponent(name)}`),

@@ -23,6 +23,9 @@ async function show(container: HTMLElement): Promise<void> {
       renderer: 'svg',
       // nothing that would open or load from another site
       actions: { export: true, source: false, compiled: false, editor: false },
+      // Vega's expression interpreter instead of code generated at run time: the page's
+      // Content-Security-Policy allows no eval (src/lib/csp.ts)
+      ast: true,
       downloadFileName: container.dataset.figure ?? 'figure',
     });
     container.dataset.state = 'ready';
