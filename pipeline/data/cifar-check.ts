@@ -22,6 +22,7 @@ export async function checkCifarCopy(args: CifarArgs, cacheDir: string): Promise
   if (!folder) return null;
   const copy = await verifyCifarCopy(resolve(folder), { allowUnofficial: allow, memoDir: join(cacheDir, 'verified') });
   if (copy.official) return null;
-  console.error(chalk.yellow(`figures: using an unofficial CIFAR-10 copy (--allow-unofficial-data): ${copy.differences.join('; ')}; every figure of this run says so`));
+  const n = copy.differences.length;
+  console.error(chalk.yellow(`figures: using an unofficial CIFAR-10 copy (--allow-unofficial-data): ${copy.differences[0]}${n > 1 ? `, and ${n - 1} more file${n > 2 ? 's' : ''} differ` : ''}; every figure of this run says so`));
   return copy.sha256;
 }
