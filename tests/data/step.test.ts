@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadDatasetCached } from '../../pipeline/data/cached.ts';
 import { IMAGE_BYTES, PLANE_BYTES, readCifarBatchFile, writeCifarBatchFile } from '../../pipeline/data/cifar-format.ts';
+import { verifyCifarCopy } from '../../pipeline/data/cifar-verify.ts';
 import { CIFAR10_CLASS_NAMES, loadDataset, run, type DatasetInfo } from '../../pipeline/data/step.ts';
 import { SYNTHETIC_CLASS_NAMES } from '../../pipeline/data/synthetic.ts';
 import type { DataSettings } from '../../pipeline/profiles/data.ts';
@@ -46,7 +47,7 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** A CIFAR-style folder with two training batches of 10 and a test batch of 8. */
+/** A CIFAR-style folder (not the official files): training batches of 10, 10, 2, 2, 2 and a test batch of 8. */
 async function fakeCifarFolder(folder: string) {
   await mkdir(folder, { recursive: true });
   const b1 = randomBatch(10, 'b1');
@@ -54,6 +55,10 @@ async function fakeCifarFolder(folder: string) {
   const t = randomBatch(8, 't');
   await writeCifarBatchFile(join(folder, 'data_batch_1.bin'), b1.labels, b1.images);
   await writeCifarBatchFile(join(folder, 'data_batch_2.bin'), b2.labels, b2.images);
+  for (const n of [3, 4, 5]) {
+    const b = randomBatch(2, `more-${n}`);
+    await writeCifarBatchFile(join(folder, `data_batch_${n}.bin`), b.labels, b.images);
+  }
   await writeCifarBatchFile(join(folder, 'test_batch.bin'), t.labels, t.images);
   return { b1, b2, t };
 }
@@ -69,12 +74,17 @@ describe('the data step', () => {
     expect(progress.at(-1)).toEqual([1, 1]);
   });
 
-  it('reads CIFAR-10 from LANDSCAPE_CIFAR_DIR and keeps only the first N images', async () => {
+  it('reads a CIFAR-10 copy from LANDSCAPE_CIFAR_DIR, accepted as unofficial, and keeps only the first N images', async () => {
     const src = join(dir, 'cifar');
     const { b1, b2, t } = await fakeCifarFolder(src);
     vi.stubEnv('LANDSCAPE_CIFAR_DIR', src);
-    const { outDir, info } = await runStep({ kind: 'cifar', train: 15, test: 5 });
-    expect(info).toMatchObject({ kind: 'cifar', source: 'cifar-10', train: 15, test: 5 });
+    vi.stubEnv('LANDSCAPE_CACHE_DIR', join(dir, 'cache'));
+    // not the official files: refused, unless the run accepted them (and keys the step by their hashes)
+    await expect(runStep({ kind: 'cifar', train: 15, test: 5 })).rejects.toThrow(/^CIFAR-10 in .* is not the official dataset: data_batch_1\.bin has 10 records, not 10,000/);
+    const { sha256: unofficial } = await verifyCifarCopy(src, { allowUnofficial: true });
+    const { outDir, info } = await runStep({ kind: 'cifar', train: 15, test: 5, unofficial }, 'accepted');
+    expect(info).toMatchObject({ kind: 'cifar', source: 'cifar-10', train: 15, test: 5, official: false });
+    expect(info.differences).toHaveLength(6);
     expect(info.seed).toBeUndefined();
     expect(info.classNames).toEqual([...CIFAR10_CLASS_NAMES]);
     const train = await readCifarBatchFile(join(outDir, 'data_batch_1.bin'));
@@ -85,27 +95,22 @@ describe('the data step', () => {
     expect(Array.from(test.labels)).toEqual(Array.from(t.labels.subarray(0, 5)));
   });
 
-  it('uses an already extracted download under LANDSCAPE_CACHE_DIR/downloads without a network request', async () => {
+  it('checks an already extracted download under LANDSCAPE_CACHE_DIR/downloads without a network request', async () => {
     const cacheRoot = join(dir, 'cache-root');
     const folder = join(cacheRoot, 'downloads', 'cifar-10-batches-bin');
-    const { b1 } = await fakeCifarFolder(folder);
-    // the download folder must be complete: all five training batches
-    for (const n of [3, 4, 5]) {
-      const b = randomBatch(2, `more-${n}`);
-      await writeCifarBatchFile(join(folder, `data_batch_${n}.bin`), b.labels, b.images);
-    }
+    await fakeCifarFolder(folder);
     vi.stubEnv('LANDSCAPE_CIFAR_DIR', '');
     vi.stubEnv('LANDSCAPE_CACHE_DIR', cacheRoot);
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const { outDir } = await runStep({ kind: 'cifar', train: 4, test: 2 });
+    // complete, so nothing is downloaded; not the official files, so nothing trains on them
+    await expect(runStep({ kind: 'cifar', train: 4, test: 2 })).rejects.toThrow(/^CIFAR-10 in .*cifar-10-batches-bin is not the official dataset/);
     expect(fetchSpy).not.toHaveBeenCalled();
-    const train = await readCifarBatchFile(join(outDir, 'data_batch_1.bin'));
-    expect(Array.from(train.labels)).toEqual(Array.from(b1.labels.subarray(0, 4)));
   });
 
   it('fails clearly when LANDSCAPE_CIFAR_DIR lacks the files', async () => {
     vi.stubEnv('LANDSCAPE_CIFAR_DIR', join(dir, 'missing'));
-    await expect(runStep({ kind: 'cifar', train: 4, test: 2 })).rejects.toThrow(/CIFAR-10 folder .*missing does not exist/);
+    vi.stubEnv('LANDSCAPE_CACHE_DIR', join(dir, 'cache'));
+    await expect(runStep({ kind: 'cifar', train: 4, test: 2 })).rejects.toThrow(/^CIFAR-10 in .*missing: data_batch_1\.bin is missing$/);
   });
 });
 
