@@ -6,9 +6,11 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../figures/catalog.ts';
+import type { ClaimResult } from './claims/types.ts';
 import type { Cache, ObjectManifest } from './cache.ts';
 import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Plan } from './plan.ts';
+import type { Overrides } from './overrides.ts';
 import type { Profile } from './profiles.ts';
 import type { StepOutcome } from './runner.ts';
 
@@ -33,7 +35,10 @@ export interface RunManifest {
   finishedAt: string;
   seconds: number;
   command: string[];
+  /** the profile as run: with the overrides in place */
   profile: Profile;
+  /** settings changed from the profile with --set (absent or empty: none) */
+  overrides?: Overrides;
   git: { commit: string | null; dirty: boolean | null };
   environment: {
     node: string;
@@ -48,8 +53,13 @@ export interface RunManifest {
   seeds: { root: number };
   steps: StepOutcome[];
   figures: FigureRecord[];
+  /** the paper's claims checked on this run's data (absent in runs made before the checks existed) */
+  claims?: ClaimResult[];
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
 }
+
+/** The reason a run records for a figure that has no module yet (the diff tells it from a failed one). */
+export const NO_MODULE_REASON = 'not computed yet: no figure module';
 
 export function newRunId(profile: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace('Z', '');
@@ -84,7 +94,7 @@ export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutc
   for (const entry of CATALOG) {
     const base = { id: entry.id, title: entry.title, source: entry.source };
     if (!entry.build) {
-      records.push({ ...base, status: 'missing', reason: 'not computed yet: no figure module' });
+      records.push({ ...base, status: 'missing', reason: NO_MODULE_REASON });
       continue;
     }
     const render = status.get(`render:${entry.id}`);
