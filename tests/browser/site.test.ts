@@ -8,65 +8,15 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunManifest } from '../../pipeline/runs.ts';
 import { childEnv, smokeRun, type SmokeRun } from '../setup/smoke-run.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
+import { launchChromium, visit, type Visit } from './browser.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const FIGURE = 'fig-03';
-
-/** The browser may still be being installed when the tests start: wait for it, within reason. */
-async function waitForChromium(timeoutMs = 5 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > deadline) throw new Error(`${CHROMIUM} is not installed (waited ${timeoutMs / 1000} s)`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
-interface Visit {
-  page: Page;
-  /** console errors, page errors, failed requests, HTTP errors, requests that left the server */
-  problems: string[];
-}
-
-/** Opens a page and records everything that went wrong while it loaded. */
-async function visit(browser: Browser, server: StaticServer, path: string, ready?: (page: Page) => Promise<void>): Promise<Visit> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  const origin = new URL(server.url).origin;
-  await page.route('**/*', async (route) => {
-    const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    problems.push(`request outside the site: ${url}`);
-    return route.abort();
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
-  await page.goto(new URL(path, server.url).href, { waitUntil: 'load' });
-  if (ready) await ready(page);
-  await page.waitForLoadState('networkidle');
-  return { page, problems };
-}
 
 /** Every same-site link and resource of every page (href and src attributes), as absolute paths. */
 async function internalLinks(siteDir: string): Promise<Map<string, string>> {
@@ -116,8 +66,7 @@ beforeAll(async () => {
   run = await smokeRun();
   manifest = JSON.parse(await readFile(run.manifestPath, 'utf8')) as RunManifest;
   server = await serveStatic(run.siteDir);
-  await waitForChromium();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
