@@ -53,6 +53,8 @@ function statusOf(record: FigureRecord | undefined): string {
 const hasNoModule = (record: FigureRecord | undefined): boolean => !record || record.reason === NO_MODULE_REASON;
 
 interface FigureFiles {
+  /** e.g. `A's fig-03`, for errors */
+  label: string;
   bytes: Map<string, Buffer>;
   hashes: Map<string, string>;
   unreadable: string[];
@@ -61,7 +63,7 @@ interface FigureFiles {
 
 async function readFigure(run: RunSource, record: FigureRecord, side: 'A' | 'B'): Promise<FigureFiles> {
   const names = Object.keys(record.files ?? {}).filter(COMPARED);
-  const files: FigureFiles = { bytes: new Map(), hashes: new Map(), unreadable: [], notes: [] };
+  const files: FigureFiles = { label: `${side}'s ${record.id}`, bytes: new Map(), hashes: new Map(), unreadable: [], notes: [] };
   await Promise.all(
     names.map(async (name) => {
       const bytes = await run.read(record, name);
@@ -75,15 +77,19 @@ async function readFigure(run: RunSource, record: FigureRecord, side: 'A' | 'B')
   return files;
 }
 
-function table(files: FigureFiles, name: string): CsvTable | null {
+/** A file of a figure, parsed; a file that does not parse is bad input, named in one line. */
+function parsed<T>(files: FigureFiles, name: string, parse: (text: string) => T): T | null {
   const bytes = files.bytes.get(name);
-  return bytes ? parseCsv(bytes.toString('utf8')) : null;
+  if (!bytes) return null;
+  try {
+    return parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new DiffInputError(`${files.label} ${name} cannot be read: ${(error as Error).message}`);
+  }
 }
 
-function parseSpec(files: FigureFiles): unknown {
-  const bytes = files.bytes.get(SPEC_FILE);
-  return bytes ? JSON.parse(bytes.toString('utf8')) : null;
-}
+const table = (files: FigureFiles, name: string): CsvTable | null => parsed(files, name, parseCsv);
+const parseSpec = (files: FigureFiles): unknown => parsed(files, SPEC_FILE, JSON.parse);
 
 function base(id: string, title: string, recA: FigureRecord | undefined, recB: FigureRecord | undefined): Omit<FigureDiff, 'verdict' | 'withinTolerance'> {
   return { id, title, status: { a: statusOf(recA), b: statusOf(recB) }, tables: [], filesChanged: [], pixels: null, claims: [], notes: [] };

@@ -1,7 +1,7 @@
 // The pixel diffs of a comparison, spread over worker threads. Decoding two PNGs and matching
-// them is most of a diff's work (a quarter of a second a figure), and each figure's pair is
-// independent, so with N cores N threads compare pictures while the main thread compares tables.
-// With one thread (or for one picture) the work is done in the calling thread instead.
+// them is the larger part of a diff's work (about 80 ms of CPU a figure), and each figure's pair
+// is independent, so with N cores N threads compare pictures while the main thread compares
+// tables. With one thread the work is done in the calling thread instead.
 //
 // The workers are TypeScript: each registers tsx's loader before it loads its module, as the
 // processes started with `node --import tsx` do (a worker thread does not inherit the loader).

@@ -1,8 +1,9 @@
 // PNG in and out for the pixel diff, fast enough to compare every figure of two runs in seconds.
 //
-// Decoding: the figures' PNGs (resvg's output) are 8-bit RGBA without interlacing; for those the
-// image data is inflated by zlib and unfiltered here, about five times faster than pngjs, whose
-// general decoder spends most of its time in JavaScript per pixel. Anything else goes to pngjs.
+// Decoding: the figures' PNGs (resvg's output) are 8-bit RGBA without interlacing, every row
+// filtered with Sub; for those the image data is inflated by zlib and unfiltered here, a whole
+// pixel at a time, several times faster than pngjs, whose general decoder spends most of its
+// time in JavaScript per byte. Anything else goes to pngjs.
 // Encoding (the highlight image) uses pngjs with the Sub filter only, which is quick and small on
 // images that are mostly flat.
 import { inflateSync } from 'node:zlib';
@@ -17,10 +18,15 @@ export interface Rgba {
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** The four bytes of two 32-bit words added byte by byte, each modulo 256 (no carry between bytes). */
-function addBytes(x: number, y: number): number {
-  return (((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) ^ ((x ^ y) & 0x80808080)) >>> 0;
-}
+/**
+ * Four bytes in one 32-bit word are added byte by byte, each modulo 256, as
+ * ((a & LOW_BITS) + (b & LOW_BITS)) ^ ((a ^ b) & TOP_BITS): the low seven bits of each byte are
+ * added (no carry can cross a byte), then each byte's top bit is set by exclusive or. The masks
+ * are signed 32-bit numbers, so every value stays an int32.
+ */
+const LOW_BITS = 0x7f7f7f7f;
+const TOP_BITS = 0x80808080 | 0;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Reverses the per-row filters of 8-bit pixels with `bpp` bytes each. One tight loop per filter
@@ -30,7 +36,10 @@ function addBytes(x: number, y: number): number {
 function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): Uint8Array {
   const stride = width * bpp;
   const rows = new Uint8Array(stride * height);
-  const words = new Uint32Array(rows.buffer, 0, bpp === 4 ? width * height : 0);
+  const words = new Int32Array(rows.buffer, 0, bpp === 4 ? width * height : 0);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  // the words are read little-endian: where the machine is big-endian, take the byte path
+  const wordWise = bpp === 4 && LITTLE_ENDIAN;
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
     const s = y * (stride + 1) + 1;
@@ -40,15 +49,25 @@ function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): 
     const hasAbove = y > 0;
     if (filter === 0 || (filter === 2 && !hasAbove)) {
       rows.set(raw.subarray(s, s + stride), o);
-    } else if (bpp === 4 && (filter === 1 || filter === 2 || (filter === 4 && !hasAbove))) {
-      // Sub and Up on whole RGBA pixels, four bytes at a time (resvg writes every row as Sub)
-      rows.set(raw.subarray(s, s + stride), o);
-      const row = words.subarray(o >> 2, (o + stride) >> 2);
+    } else if (wordWise && (filter === 1 || filter === 2 || (filter === 4 && !hasAbove))) {
+      // Sub and Up on whole RGBA pixels, four bytes at a time (resvg writes every row as Sub),
+      // read straight from the inflated data (little-endian, as the words are stored here) and
+      // kept in int32 throughout, so no number is boxed
+      const start = o >> 2;
       if (filter === 2) {
-        const above = words.subarray(u >> 2, o >> 2);
-        for (let i = 0; i < width; i++) row[i] = addBytes(row[i]!, above[i]!);
+        const above = u >> 2;
+        for (let i = 0; i < width; i++) {
+          const value = view.getInt32(s + 4 * i, true);
+          const up = words[above + i]!;
+          words[start + i] = ((value & LOW_BITS) + (up & LOW_BITS)) ^ ((value ^ up) & TOP_BITS);
+        }
       } else {
-        for (let i = 1; i < width; i++) row[i] = addBytes(row[i]!, row[i - 1]!);
+        let left = 0;
+        for (let i = 0; i < width; i++) {
+          const value = view.getInt32(s + 4 * i, true);
+          left = ((value & LOW_BITS) + (left & LOW_BITS)) ^ ((value ^ left) & TOP_BITS);
+          words[start + i] = left;
+        }
       }
     } else if (filter === 1 || (filter === 4 && !hasAbove)) {
       for (let x = 0; x < bpp; x++) rows[o + x] = raw[s + x]!;
@@ -105,7 +124,8 @@ export function decodePng(bytes: Uint8Array): Rgba {
     const png = PNG.sync.read(buffer);
     return { width: png.width, height: png.height, data: png.data };
   }
-  const raw = inflateSync(Buffer.concat(data));
+  // one output chunk of the known size: no copying of the inflated rows into one buffer
+  const raw = inflateSync(Buffer.concat(data), { chunkSize: Math.max(64 * 1024, header.height * (header.width * bpp + 1)) });
   return { width: header.width, height: header.height, data: unfilter(raw, header.width, header.height, bpp) };
 }
 

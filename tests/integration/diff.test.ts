@@ -178,7 +178,11 @@ describe('npm run diff on copies of a site', () => {
 describe('npm run diff on bad input', () => {
   it('exits 2 with a one-line reason', async () => {
     const empty = await mkdtemp(join(dir, 'empty-'));
+    const broken = await siteCopy('broken', async (copy) => {
+      await writeFile(join(copy, 'figures', 'fig-07', 'files', 'ends.csv'), 'run,place\r\n1,"floor of basin 3\r\n');
+    });
     const cases: Array<[string[], RegExp]> = [
+      [[smoke.siteDir, broken], /^diff: B's fig-07 ends\.csv cannot be read: unterminated quoted field in row 2$/],
       [['no-such-run', 'latest', '--cache-dir', cacheDir], /^diff: no run or site folder 'no-such-run' \(newest runs in /],
       [[empty, 'latest', '--cache-dir', cacheDir], /is a folder but not a built site/],
       [['latest~9', 'latest', '--cache-dir', cacheDir], /latest~9: .* holds only \d+ runs/],
