@@ -6,8 +6,8 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../figures/catalog.ts';
-import type { ClaimResult } from './claims/types.ts';
 import type { Cache, ObjectManifest } from './cache.ts';
+import type { ClaimResult } from './claims/types.ts';
 import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Plan } from './plan.ts';
 import type { Overrides } from './overrides.ts';
@@ -53,7 +53,7 @@ export interface RunManifest {
   seeds: { root: number };
   steps: StepOutcome[];
   figures: FigureRecord[];
-  /** the paper's claims checked on this run's data (absent in runs made before the checks existed) */
+  /** every claim of the paper the run's experiments check, with its result */
   claims?: ClaimResult[];
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
 }

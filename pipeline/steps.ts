@@ -1,10 +1,10 @@
-// Every step that is not a figure: the data, the experiments and the analyses. Figure and render
-// steps come from the catalog (see plan.ts).
-import { reluFitsSteps } from './analysis/relu-fits-steps.ts';
-import { sgdStagesMdsSteps } from './analysis/sgd-stages-mds/steps.ts';
-import { basinModelSteps } from './experiments/basin-model/steps.ts';
-import { sgdStagesSteps } from './experiments/sgd-stages/steps.ts';
+// Every step that is not a figure: the data, the experiments and their analyses (declared in
+// experiments/registry.ts), and one claims step per claim group. Figure and render steps come
+// from the catalog (see plan.ts).
+import { claimGroups, experimentSteps } from './experiments/registry.ts';
 import type { StepDecl } from './step.ts';
+
+export const CLAIMS_STEP_ENTRY = 'pipeline/claims/step.ts';
 
 const dataSteps: StepDecl[] = [
   {
@@ -17,4 +17,18 @@ const dataSteps: StepDecl[] = [
   },
 ];
 
-export const STEP_DECLS: StepDecl[] = [...dataSteps, ...basinModelSteps, ...reluFitsSteps, ...sgdStagesSteps, ...sgdStagesMdsSteps];
+export function claimStepName(group: string): string {
+  return `claims:${group}`;
+}
+
+const claimSteps: StepDecl[] = claimGroups().map((group) => ({
+  name: claimStepName(group.id),
+  kind: 'claims',
+  entry: CLAIMS_STEP_ENTRY,
+  extraSources: [group.module],
+  params: () => ({ group: group.id, module: group.module }),
+  inputs: group.inputs,
+  usesEngine: false,
+}));
+
+export const STEP_DECLS: StepDecl[] = [...dataSteps, ...experimentSteps(), ...claimSteps];

@@ -1,20 +1,20 @@
-// What a run records about each of the paper's claims checked on its data (run manifest
-// `claims`). The checks themselves live elsewhere; this is the shape the site and the diff read.
+// A claim's result as runs record it (run manifests, the site, the diff).
 
 export type ClaimStatus = 'pass' | 'fail' | 'not-applicable';
 
 export interface ClaimResult {
-  /** stable across runs, so two runs' results for one claim can be paired */
   id: string;
-  /** the claim, in our own words */
+  /** what the paper says, in our words */
   statement: string;
-  /** the figures whose data the check reads */
+  /** the figures it belongs to */
   figures: string[];
   status: ClaimStatus;
-  /** the measured numbers the verdict rests on (null: could not be measured) */
+  /** the measured numbers the verdict rests on, by name */
   numbers: Record<string, number | null>;
-  /** the rule the numbers are held to, in words */
+  /** the check, in words, with its thresholds */
   threshold: string;
-  /** why it failed or does not apply */
+  /** why it is not applicable, or not computed */
   reason?: string;
+  /** the numbers in a sentence */
+  summary?: string;
 }

@@ -1,35 +1,32 @@
-// The interactive charts: vega-embed renders a Vega-Lite spec into each container that names one,
-// either by URL ([data-vega-spec]: a figure page's own spec.vl.json, data inlined) or as inline
-// JSON in the page ([data-vega-inline]: the id of a <script type="application/json">, as on the
-// diff page, which must work from file:// where nothing local can be fetched). The static
-// pictures beside them stay as they are, so a page is complete without JavaScript.
-type Embed = typeof import('vega-embed').default;
-type Spec = Parameters<Embed>[1];
+// The interactive chart of a figure page, a classic script (src/build/client-scripts.ts).
+// vega-embed renders the figure's own Vega-Lite spec (the downloadable spec.vl.json, data
+// inlined), which the page carries in a <script type="application/json"> block, into each
+// [data-spec] container (data-spec names the block's id). Nothing is fetched, so the chart draws
+// on a page opened from disk as well as on a server. The static SVG beside it stays as it is, so
+// the page is complete without JavaScript or if the chart fails.
+import embed from 'vega-embed';
 
-async function specOf(container: HTMLElement): Promise<Spec> {
-  const inline = container.dataset.vegaInline;
-  if (inline) {
-    const element = document.getElementById(inline);
-    if (!element?.textContent) throw new Error(`no inline spec #${inline}`);
-    return JSON.parse(element.textContent) as Spec;
-  }
-  const url = container.dataset.vegaSpec!;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return (await response.json()) as Spec;
+type Spec = Parameters<typeof embed>[1];
+
+/** The spec a container names, parsed from the page's JSON block. */
+function specOf(container: HTMLElement): Spec {
+  const id = container.dataset.spec!;
+  const block = document.getElementById(id);
+  if (!block || block.getAttribute('type') !== 'application/json') throw new Error(`the page has no JSON block #${id}`);
+  return JSON.parse(block.textContent ?? '') as Spec;
 }
 
-async function show(embed: Embed, container: HTMLElement): Promise<void> {
+async function show(container: HTMLElement): Promise<void> {
   const status = container.parentElement?.querySelector<HTMLElement>('.chart-status');
   try {
-    const spec = await specOf(container);
-    const result = await embed(container, spec, {
+    const result = await embed(container, specOf(container), {
       renderer: 'svg',
       // nothing that would open or load from another site
       actions: { export: true, source: false, compiled: false, editor: false },
       downloadFileName: container.dataset.figure ?? 'figure',
     });
     container.dataset.state = 'ready';
+    // a container may say what to tell the reader (the diff page's overlays do)
     if (status) status.textContent = container.dataset.readyText ?? 'Hover over the marks for their values; the menu exports SVG or PNG.';
     // keep a handle for debugging and tests
     (container as HTMLElement & { vegaView?: unknown }).vegaView = result.view;
@@ -42,17 +39,4 @@ async function show(embed: Embed, container: HTMLElement): Promise<void> {
   }
 }
 
-const containers = [...document.querySelectorAll<HTMLElement>('[data-vega-spec], [data-vega-inline]')];
-if (containers.length > 0) {
-  // vega, vega-lite and vega-embed are one large chunk: loaded only where a chart is drawn
-  import('vega-embed').then(
-    ({ default: embed }) => containers.forEach((container) => void show(embed, container)),
-    (error: Error) => {
-      for (const container of containers) {
-        container.dataset.state = 'error';
-        const status = container.parentElement?.querySelector<HTMLElement>('.chart-status');
-        if (status) status.textContent = `The chart library could not be loaded (${error.message}); the static rendering below is the same figure.`;
-      }
-    },
-  );
-}
+for (const container of document.querySelectorAll<HTMLElement>('[data-spec]')) void show(container);

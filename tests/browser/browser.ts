@@ -1,9 +1,9 @@
-// Debian's Chromium driven by playwright-core, shared by the browser tests: launching it, and
-// opening a page while recording everything that goes wrong (console errors, failed or refused
-// requests, HTTP errors, and any request that leaves the site or the file being tested).
+// What the browser tests share: Debian's Chromium driven by playwright-core (never a downloaded
+// browser), a page visit that records everything that went wrong while the page loaded, and the
+// check that a figure page is complete (styles, static figure, interactive chart).
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { StaticServer } from './static-server.ts';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -38,20 +38,17 @@ export interface Visit {
 }
 
 /**
- * Opens `url` and records everything that went wrong while it loaded. Requests may go only to
- * the same origin (for a file:// page: only to data: and blob: URLs, i.e. nothing outside it).
+ * Opens `url` and records everything that went wrong while it loaded. `site` is the URL of the
+ * site's root folder (http:// or file://, with a trailing slash): any request that is not under it
+ * (nor data: or blob:) is a problem, and one over the network is not even made.
  */
-export async function visitUrl(browser: Browser, url: string, ready?: (page: Page) => Promise<void>): Promise<Visit> {
+export async function visit(browser: Browser, site: string, url: string, ready?: (page: Page) => Promise<void>): Promise<Visit> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
-  const target = new URL(url);
-  const allowed = (request: string): boolean =>
-    request.startsWith('data:') || request.startsWith('blob:') || (target.protocol === 'file:' ? request === target.href : request.startsWith(target.origin));
-  await page.route('**/*', async (route) => {
-    const requested = route.request().url();
-    if (allowed(requested)) return route.continue();
-    problems.push(`request outside the site: ${requested}`);
-    return route.abort();
+  const inside = (target: string): boolean => target.startsWith(site) || target.startsWith('data:') || target.startsWith('blob:');
+  await page.route(/^https?:/, (route) => (inside(route.request().url()) ? route.continue() : route.abort()));
+  page.on('request', (request) => {
+    if (!inside(request.url())) problems.push(`request outside the site: ${request.url()}`);
   });
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -67,9 +64,52 @@ export async function visitUrl(browser: Browser, url: string, ready?: (page: Pag
   return { page, problems };
 }
 
-/** Opens a page of the site a static server serves. */
-export function visit(browser: Browser, server: StaticServer, path: string, ready?: (page: Page) => Promise<void>): Promise<Visit> {
-  return visitUrl(browser, new URL(path, server.url).href, ready);
+/** Waits until the interactive chart of a figure page has been drawn or has failed. */
+export async function chartSettled(page: Page): Promise<void> {
+  await page.waitForSelector('#chart[data-state]', { timeout: 60_000 });
+}
+
+/** What a figure page shows once loaded: its styles, its static figure and its interactive chart. */
+export async function figurePageState(page: Page) {
+  return page.evaluate(() => {
+    const root = getComputedStyle(document.documentElement);
+    const img = document.querySelector<HTMLImageElement>('#static-figure');
+    const chart = document.querySelector<HTMLElement>('#chart');
+    const svg = chart?.querySelector('svg');
+    const canvas = chart?.querySelector('canvas');
+    return {
+      // values only the site's stylesheet sets
+      accent: root.getPropertyValue('--accent').trim(),
+      bodyMargin: getComputedStyle(document.body).marginTop,
+      staticFigure: img ? { complete: img.complete, width: img.naturalWidth, height: img.naturalHeight } : null,
+      chart: chart
+        ? {
+            state: chart.dataset.state ?? null,
+            visible: chart.getBoundingClientRect().width > 0,
+            svg: svg ? { width: svg.getBoundingClientRect().width, marks: svg.querySelectorAll('.role-mark > *').length } : null,
+            canvas: canvas ? { width: canvas.width, height: canvas.height } : null,
+          }
+        : null,
+    };
+  });
+}
+
+/** A figure page shows its styles, its static SVG and a drawn interactive chart, with marks. */
+export async function expectCompleteFigurePage(page: Page): Promise<void> {
+  const state = await figurePageState(page);
+  expect(state.accent, 'the site stylesheet is applied').toBe('#1d4e89');
+  expect(state.bodyMargin, 'the site stylesheet is applied').toBe('0px');
+  expect(state.staticFigure?.complete, 'the static figure loaded').toBe(true);
+  expect(state.staticFigure?.width ?? 0).toBeGreaterThan(50);
+  expect(state.staticFigure?.height ?? 0).toBeGreaterThan(50);
+  expect(state.chart?.state, 'the interactive chart was drawn').toBe('ready');
+  expect(state.chart?.visible).toBe(true);
+  if (state.chart?.svg) {
+    expect(state.chart.svg.width).toBeGreaterThan(50);
+    expect(state.chart.svg.marks).toBeGreaterThan(0);
+  } else {
+    expect(state.chart?.canvas?.width ?? 0).toBeGreaterThan(50);
+  }
 }
 
 /**

@@ -63,25 +63,35 @@ describe('parsing --set', () => {
 });
 
 describe('overrides and cache keys', () => {
-  /** The steps whose key an override changes. */
-  async function changedSteps(args: string[]): Promise<string[]> {
+  /** The steps whose key an override changes, and the steps that read it or sit downstream of one that does. */
+  async function keysAndReaders(args: string[]): Promise<{ changed: string[]; expected: string[] }> {
     const base = await planRun(smoke, { repoRoot, engine });
     const variant = await planRun(runProfile('smoke', parseOverrides(smoke, args)), { repoRoot, engine });
-    const before = new Map(base.steps.map((s) => [s.decl.name, s.key]));
-    return variant.steps.filter((s) => before.get(s.decl.name) !== s.key).map((s) => s.decl.name);
+    const before = new Map(base.steps.map((s) => [s.decl.name, s]));
+    const changed = variant.steps.filter((s) => before.get(s.decl.name)!.key !== s.key).map((s) => s.decl.name);
+    // the steps whose declared parameters differ read the setting; the plan is in input order
+    const expected = new Set(variant.steps.filter((s) => JSON.stringify(s.params) !== JSON.stringify(before.get(s.decl.name)!.params)).map((s) => s.decl.name));
+    for (const step of variant.steps) if (step.decl.inputs.some((i) => expected.has(i))) expected.add(step.decl.name);
+    return { changed, expected: variant.steps.map((s) => s.decl.name).filter((n) => expected.has(n)) };
   }
 
   it('change the keys of exactly the steps that read the setting, and of the steps after them', async () => {
-    // (the plan holds the analyses some figure reads: layer 2 for now)
-    const sgd = ['experiment:sgd-stages', 'analysis:sgd-stages-mds:layer-2', 'figure:fig-03', 'render:fig-03'];
-    expect(await changedSteps(['sgdStages.learningRate=0.02'])).toEqual(sgd);
-    // the data step and everything trained on it; fig-03's caption states the data, so it reads it too
-    expect(await changedSteps(['data.train=150'])).toEqual(['data', ...sgd]);
-    expect(await changedSteps(['reluFits.curvePoints=121'])).toEqual(['analysis:relu-fits', 'figure:fig-39', 'render:fig-39']);
-    const basins = ['experiment:basin-model', 'figure:fig-01', 'render:fig-01', 'figure:fig-06', 'render:fig-06', 'figure:fig-07', 'render:fig-07', 'figure:fig-08', 'render:fig-08'];
-    expect((await changedSteps(['basinModel.wall.height=1.5'])).sort()).toEqual([...basins].sort());
-    // the root seed feeds the basin model and the training, never the seed-free ReLU fits
-    expect((await changedSteps(['seed=7'])).sort()).toEqual([...basins, ...sgd].sort());
-    expect(await changedSteps([])).toEqual([]);
+    for (const args of [['sgdStages.learningRate=0.02'], ['data.train=150'], ['reluFits.curvePoints=121'], ['basinModel.wall.height=1.5'], ['seed=7'], []]) {
+      const { changed, expected } = await keysAndReaders(args);
+      expect(changed, args.join(' ')).toEqual(expected);
+    }
+  });
+
+  it('leave every other experiment alone', async () => {
+    const relu = await keysAndReaders(['reluFits.curvePoints=121']);
+    expect(relu.changed).toEqual(['analysis:relu-fits', 'figure:fig-39', 'render:fig-39']);
+    const basins = (await keysAndReaders(['basinModel.wall.height=1.5'])).changed;
+    expect(basins).toContain('experiment:basin-model');
+    expect(basins.every((name) => /basin-model|fig-0[1678]$/.test(name))).toBe(true);
+    const sgd = (await keysAndReaders(['sgdStages.learningRate=0.02'])).changed;
+    expect(sgd).toContain('experiment:sgd-stages');
+    expect(sgd).toContain('render:fig-03');
+    expect(sgd.some((name) => /basin-model|relu-fits|fig-0[1678]$|fig-39$|^data$/.test(name))).toBe(false);
+    expect((await keysAndReaders(['data.train=150'])).changed[0]).toBe('data');
   });
 });
