@@ -227,7 +227,7 @@ function torchChild(python: string, mode: 'train' | 'kernels', width: number, op
 
 async function childMain(path: PathName, task: string, width: number, epochs: number, ops: boolean): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine } = await import('./engine/backend.ts');
+  const { initEngine } = await import('../pipeline/engine/backend.ts');
   const info = await initEngine();
   if (task === 'probe') {
     console.log(MARK + JSON.stringify(info));
@@ -238,10 +238,10 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
     console.log(MARK + JSON.stringify({ kind: 'kernels', path, threads: threadsOf(info.kernels), ...result, peakRssMB: peakRssMB() }));
     return;
   }
-  const { Net } = await import('./engine/model.ts');
-  const { initWeights } = await import('./engine/net.ts');
-  const { Rng } = await import('./engine/random.ts');
-  const { sgdEpoch } = await import('./engine/train.ts');
+  const { Net } = await import('../pipeline/engine/model.ts');
+  const { initWeights } = await import('../pipeline/engine/net.ts');
+  const { Rng } = await import('../pipeline/engine/random.ts');
+  const { sgdEpoch } = await import('../pipeline/engine/train.ts');
   const rng = new Rng('bench-data');
   const split = { images: rng.normalArray(IMAGES * 3072), labels: Int32Array.from({ length: IMAGES }, () => rng.int(10)), count: IMAGES };
   const order = new Rng('bench-order').permutation(IMAGES);

@@ -32,8 +32,8 @@ import {
   webgpuAttempt,
   WEBGPU_BACKEND_PACKAGE,
   type AdapterFound,
-} from './engine/gpu-probe.ts';
-import { NATIVE_PACKAGES } from './engine/fingerprint.ts';
+} from '../pipeline/engine/gpu-probe.ts';
+import { NATIVE_PACKAGES } from '../pipeline/engine/fingerprint.ts';
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = join(dirname(here), '..');
@@ -64,7 +64,7 @@ interface TrainMeasure {
 
 /** Random images (normal) and labels, deterministic. */
 async function randomSplit(count: number, seed: string) {
-  const { Rng } = await import('./engine/random.ts');
+  const { Rng } = await import('../pipeline/engine/random.ts');
   const rng = new Rng(seed);
   return { images: rng.normalArray(count * 3072), labels: Int32Array.from({ length: count }, () => rng.int(10)), count };
 }
@@ -72,9 +72,9 @@ async function randomSplit(count: number, seed: string) {
 /** Loss and every gradient of the paper net, on the active backend, as host arrays. */
 async function netGradients(images: Float32Array, labels: Int32Array, n: number): Promise<Float32Array[]> {
   const tf = await import('@tensorflow/tfjs');
-  const { Net, crossEntropy } = await import('./engine/model.ts');
-  const { initWeights } = await import('./engine/net.ts');
-  const { Rng } = await import('./engine/random.ts');
+  const { Net, crossEntropy } = await import('../pipeline/engine/model.ts');
+  const { initWeights } = await import('../pipeline/engine/net.ts');
+  const { Rng } = await import('../pipeline/engine/random.ts');
   const net = new Net(WIDTH, initWeights(WIDTH, new Rng('gpu-check-weights')));
   const outs = tf.tidy(() => {
     const x = tf.tensor4d(images, [n, 32, 32, 3]);
@@ -100,7 +100,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 
 async function childGradients(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine, loadWasm } = await import('./engine/backend.ts');
+  const { initEngine, loadWasm } = await import('../pipeline/engine/backend.ts');
   const info = await initEngine();
   const n = 16;
   const data = await randomSplit(n, 'gpu-check-gradients');
@@ -113,11 +113,11 @@ async function childGradients(): Promise<void> {
 }
 
 async function childTrain(batch: number, seconds: number): Promise<void> {
-  const { initEngine } = await import('./engine/backend.ts');
-  const { Net } = await import('./engine/model.ts');
-  const { initWeights } = await import('./engine/net.ts');
-  const { Rng } = await import('./engine/random.ts');
-  const { sgdEpoch } = await import('./engine/train.ts');
+  const { initEngine } = await import('../pipeline/engine/backend.ts');
+  const { Net } = await import('../pipeline/engine/model.ts');
+  const { initWeights } = await import('../pipeline/engine/net.ts');
+  const { Rng } = await import('../pipeline/engine/random.ts');
+  const { sgdEpoch } = await import('../pipeline/engine/train.ts');
   const info = await initEngine();
   const net = new Net(WIDTH, initWeights(WIDTH, new Rng('gpu-check-train')));
   const one = await randomSplit(batch, 'gpu-check-one');
@@ -365,7 +365,7 @@ async function main(): Promise<number> {
 
   console.log(`\ntraining throughput (paper net, width ${WIDTH}, plain SGD): images/s`);
   const engines: string[] = ['webgpu'];
-  const { predictFingerprint } = await import('./engine/fingerprint.ts');
+  const { predictFingerprint } = await import('../pipeline/engine/fingerprint.ts');
   const tensorflow = (() => {
     try {
       process.env.LANDSCAPE_BACKEND = 'tensorflow';
