@@ -11,7 +11,8 @@
 // 3. gradients of the paper net (width 80) on webgpu against the wasm path;
 // 4. training images/s of the paper net (width 80, plain SGD as in train.ts) at batch 100 and
 //    1000 on webgpu, on tensorflow when tfjs-node(-gpu) is installed, and in PyTorch (CUDA when
-//    it has it) when `python3 -c "import torch"` works, with the ratio webgpu / PyTorch.
+//    it has it; tools/torch_reference.py, the same net) when `python3 -c "import torch"` works,
+//    with the ratio webgpu / PyTorch.
 //
 // Each measurement runs in its own child process (this same file with --child), bounded by what
 // is left of the time budget. Exit code: 0 all passed, 1 a check failed, 2 no usable adapter.
@@ -34,6 +35,8 @@ import {
   type AdapterFound,
 } from '../pipeline/engine/gpu-probe.ts';
 import { NATIVE_PACKAGES } from '../pipeline/engine/fingerprint.ts';
+import { relativeError } from '../pipeline/engine/kernel-swap.ts';
+import { runTorchReference, torchPython } from './torch-reference.ts';
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = join(dirname(here), '..');
@@ -70,32 +73,17 @@ async function randomSplit(count: number, seed: string) {
 }
 
 /** Loss and every gradient of the paper net, on the active backend, as host arrays. */
-async function netGradients(images: Float32Array, labels: Int32Array, n: number): Promise<Float32Array[]> {
-  const tf = await import('@tensorflow/tfjs');
-  const { Net, crossEntropy } = await import('../pipeline/engine/model.ts');
+async function netGradients(images: Float32Array, labels: Int32Array): Promise<Float32Array[]> {
+  const { Net, lossAndGradients } = await import('../pipeline/engine/model.ts');
   const { initWeights } = await import('../pipeline/engine/net.ts');
   const { Rng } = await import('../pipeline/engine/random.ts');
   const net = new Net(WIDTH, initWeights(WIDTH, new Rng('gpu-check-weights')));
-  const outs = tf.tidy(() => {
-    const x = tf.tensor4d(images, [n, 32, 32, 3]);
-    const y = tf.tensor1d(labels, 'int32');
-    const { value, grads } = tf.variableGrads(() => crossEntropy(net.logits(x), y), net.variables);
-    return [value, ...net.variables.map((v) => grads[v.name]!)];
-  });
-  const values = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
-  tf.dispose(outs);
-  net.dispose();
-  return values;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
+  try {
+    const { loss, gradients } = await lossAndGradients(net, images, labels);
+    return [Float32Array.of(loss), ...gradients];
+  } finally {
+    net.dispose();
   }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
 async function childGradients(): Promise<void> {
@@ -104,11 +92,11 @@ async function childGradients(): Promise<void> {
   const info = await initEngine();
   const n = 16;
   const data = await randomSplit(n, 'gpu-check-gradients');
-  const gpu = await netGradients(data.images, data.labels, n);
+  const gpu = await netGradients(data.images, data.labels);
   await loadWasm();
   if (tf.getBackend() !== 'wasm') throw new Error('the wasm reference did not load');
-  const ref = await netGradients(data.images, data.labels, n);
-  const errors = gpu.map((g, i) => relErr(g, ref[i]!));
+  const ref = await netGradients(data.images, data.labels);
+  const errors = gpu.map((g, i) => relativeError(g, ref[i]!));
   console.log(MARK + JSON.stringify({ engine: info.backend, adapter: info.adapter, errors }));
 }
 
@@ -153,52 +141,15 @@ async function childTrain(batch: number, seconds: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PyTorch: the same net (five 3x3 stride-2 convolutions, batch norm without affine, ReLU, SGD
-// 0.01), on CUDA when torch has it, timed the same way (warm-up, then whole steps, synchronised)
+// PyTorch: tools/torch_reference.py (the same net), on CUDA when torch has it, timed the same way
+// (warm-up, then whole steps, synchronised), one batch of random images
 
-const TORCH_SCRIPT = String.raw`
-import json, os, sys, time, torch, torch.nn as nn
-batch, width, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-device = "cuda" if torch.cuda.is_available() else "cpu"
-if device == "cpu": torch.set_num_threads(os.cpu_count() or 1)
-torch.backends.cudnn.benchmark = True
-torch.manual_seed(0)
-layers, cin = [], 3
-for i in range(4):
-    layers += [nn.Conv2d(cin, width, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(width, affine=False), nn.ReLU()]
-    cin = width
-layers += [nn.Conv2d(cin, 10, 3, stride=2, padding=1), nn.Flatten()]
-net = nn.Sequential(*layers).to(device)
-opt = torch.optim.SGD(net.parameters(), lr=0.01)
-lossf = nn.CrossEntropyLoss()
-x = torch.randn(batch, 3, 32, 32, device=device); y = torch.randint(0, 10, (batch,), device=device)
-def step():
-    opt.zero_grad(); loss = lossf(net(x), y); loss.backward(); opt.step()
-def sync():
-    if device == "cuda": torch.cuda.synchronize()
-for _ in range(3): step()
-sync(); t = time.perf_counter(); step(); sync(); one = time.perf_counter() - t
-chunk = max(1, min(200, round(seconds / 4 / max(one, 1e-4))))
-steps = 0
-sync(); t = time.perf_counter()
-while True:
-    for _ in range(chunk): step()
-    steps += chunk
-    sync(); elapsed = time.perf_counter() - t
-    if elapsed >= seconds: break
-name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu, %d threads" % torch.get_num_threads()
-print("${MARK}" + json.dumps({"engine": "pytorch", "batch": batch, "steps": steps, "seconds": elapsed,
-    "imagesPerSecond": batch * steps / elapsed, "device": "%s (torch %s)" % (name, torch.__version__)}))
-`;
-
-/** The first Python that imports torch: LANDSCAPE_BENCH_PYTHON, python3 on PATH, the system's; or null. */
-function torchPython(): { python: string | null; tried: string[] } {
-  const tried = [process.env.LANDSCAPE_BENCH_PYTHON?.trim(), 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  for (const python of tried) {
-    if (python.startsWith('/') && !existsSync(python)) continue;
-    if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 }).status === 0) return { python, tried };
-  }
-  return { python: null, tried };
+function torchMeasure(python: string, batch: number, seconds: number, timeout: number): { result: TrainMeasure | null; error: string | null } {
+  const args = ['train', '--width', String(WIDTH), '--batch', String(batch), '--seconds', String(seconds), '--device', 'auto'];
+  const { result, error } = runTorchReference(python, args, { timeoutSeconds: timeout });
+  if (!result) return { result: null, error };
+  const { steps = 0, seconds: took = 0, imagesPerSecond = 0, device } = result;
+  return { result: { engine: 'pytorch', batch, steps, seconds: took, imagesPerSecond, device }, error: null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,6 +296,10 @@ async function main(): Promise<number> {
   const child = (args: string[], backend: string, timeout: number) =>
     run(process.execPath, ['--import', 'tsx', here, '--child', ...args], timeout, { ...process.env, LANDSCAPE_BACKEND: backend });
   const left = () => options.budget - elapsed();
+  const ourMeasure = (engine: string, batch: number, seconds: number, timeout: number) => {
+    const { result, r } = child(['train', String(batch), String(seconds)], engine, timeout);
+    return { result: result as TrainMeasure | null, error: result ? null : failureOf(r) };
+  };
 
   console.log('\ngradients (paper net, width 80, 16 images): webgpu against the wasm path');
   {
@@ -400,18 +355,14 @@ async function main(): Promise<number> {
       return;
     }
     const target = Math.max(1, Math.min(15, share / 3));
-    const { result, r } =
-      engine === 'pytorch'
-        ? run(python!, ['-c', TORCH_SCRIPT, String(batch), String(WIDTH), String(target)], share)
-        : child(['train', String(batch), String(target)], engine, share);
+    const { result, error } = engine === 'pytorch' ? torchMeasure(python!, batch, target, share) : ourMeasure(engine, batch, target, share);
     if (!result) {
-      const error = failureOf(r);
-      measures.push({ engine, batch, imagesPerSecond: 0, steps: 0, seconds: 0, error });
+      measures.push({ engine, batch, imagesPerSecond: 0, steps: 0, seconds: 0, error: error ?? 'no result' });
       failures.push(`${engine} at batch ${batch}: ${error}`);
       line(`${engine} ${batch}`, `failed: ${error}`);
       return;
     }
-    const m = result as unknown as TrainMeasure;
+    const m = result;
     measures.push(m);
     line(`${engine} ${batch}`, `${m.imagesPerSecond.toFixed(1)} images/s (${m.steps} step${m.steps === 1 ? '' : 's'} in ${m.seconds.toFixed(2)} s) on ${m.device}`);
   });
