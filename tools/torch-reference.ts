@@ -2,9 +2,12 @@
 // bench and gpu-check run it: which Python has torch, and one measurement in a child process.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../pipeline/root.ts';
 
-const SCRIPT = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
+/** the script, at this path in the repository and in a bundle */
+export const TORCH_REFERENCE_PATH = 'tools/torch_reference.py';
+const SCRIPT = join(ROOT, TORCH_REFERENCE_PATH);
 const MARK = 'TORCH-RESULT ';
 
 /** What the script prints: the setting, then the mode's measurement. */

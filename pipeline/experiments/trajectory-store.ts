@@ -5,8 +5,9 @@
 // disk means its epoch is complete. A killed run resumes from the last complete epoch, and since
 // every random stream is named by (stage, trajectory, epoch), it continues exactly as if it had
 // never stopped.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite } from '../artifacts.ts';
 import { layerShapes, layerSize, type Weights } from '../engine/net.ts';
 import { flattenAll } from '../engine/weights.ts';
 
@@ -62,10 +63,4 @@ export class TrajectoryStore<R> {
     while (n < maxEpochs && (await this.record(n)) !== null) n++;
     return n;
   }
-}
-
-async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
 }
