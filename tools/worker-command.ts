@@ -48,9 +48,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
     if (driver) console.log(`${label}: VK_DRIVER_FILES=${driver}`);
   }
   const pool = new WorkerPool(1, threads ? { LANDSCAPE_NATIVE_THREADS: threads, LANDSCAPE_SIMD_THREADS: threads } : {});
+  // a scheduler's time limit (SIGTERM) or ^C: the worker goes, the job's checkpoints stay
+  let stopped: number | null = null;
   const stop = (signal: NodeJS.Signals, number: number) => {
+    if (stopped !== null) return;
+    stopped = 128 + number;
     console.error(`${label}: stopped by ${signal}; its checkpoints so far are kept`);
-    void pool.close().then(() => process.exit(128 + number));
+    void pool.close();
   };
   process.once('SIGTERM', () => stop('SIGTERM', 15));
   process.once('SIGINT', () => stop('SIGINT', 2));
@@ -65,7 +69,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
     console.log(`${label}: done in ${((performance.now() - started) / 1000).toFixed(1)} s; result: ${out}`);
     return 0;
   } catch (error) {
-    console.error(`${(error as Error).message.split('\n')[0]}`);
+    if (stopped !== null) return stopped;
+    console.error((error as Error).message.split('\n')[0]);
     return 1;
   } finally {
     await pool.close();

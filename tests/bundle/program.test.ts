@@ -1,7 +1,7 @@
 // The program the bundle is compiled from, checked in the repository (no bundle needed): the
 // entry carries every job module, each exists with an exported function, and the command line's
 // `worker` runs a job file as the pool runs a job and writes its result.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,5 +51,25 @@ describe('the bundled program', () => {
     expect(existsSync(join(scratch, 'fail-out.json'))).toBe(false);
     expect(landscape(['worker']).stderr).toMatch(/^landscape: worker needs --job <file>/m);
     expect(landscape(['nonsense']).code).toBe(2);
+  });
+
+  it('worker --job stopped by SIGTERM (a time limit) exits with 143 and says so', async () => {
+    const job = join(scratch, 'hang.json');
+    await writeJobFile(job, { module: 'tests/fixtures/jobs.ts', fn: 'hang', input: {}, label: 'endless' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/landscape.ts', 'worker', '--job', job], { cwd: ROOT });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    // once the job has started in its worker process
+    const deadline = Date.now() + 60_000;
+    while (!/^endless: tests\/fixtures\/jobs\.ts hang$/m.test(output) && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code, output).toBe(143);
+    expect(output).toMatch(/^endless: stopped by SIGTERM; its checkpoints so far are kept$/m);
+    expect(existsSync(join(scratch, 'hang.result.json'))).toBe(false);
   });
 });

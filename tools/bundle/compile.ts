@@ -9,7 +9,7 @@ import { ROOT, type BundleInfo } from '../../pipeline/root.ts';
 import { JOB_MODULES } from '../../pipeline/workers/job-modules.ts';
 
 export const PROGRAM_FILE = 'app/landscape.mjs';
-export const EXTERNAL_PACKAGES = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const EXTERNAL_PACKAGES = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
 /**
  * The entry: the job modules handed to job-modules.ts (each loaded when a job first needs it),
