@@ -4,7 +4,7 @@
 // second bundle needs no network.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
 
@@ -27,17 +27,21 @@ export function nodePackage(cacheDir: string): string {
   mkdirSync(cacheDir, { recursive: true });
   const fetchDir = join(cacheDir, `fetch-${process.pid}`);
   mkdirSync(fetchDir, { recursive: true });
-  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-  const r = spawnSync(npm[0]!, [...npm.slice(1), 'pack', `${name}@${version}`, '--pack-destination', fetchDir, '--silent'], { encoding: 'utf8' });
-  const fetched = join(fetchDir, `${name}-${version}.tgz`);
-  if (r.status !== 0 || !existsSync(fetched)) {
-    const why = r.error?.message ?? (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}`;
-    throw new Error(`could not fetch ${name}@${version} with npm (${why}); it needs the npm registry once, then it is kept in ${cacheDir}`);
+  try {
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    const r = spawnSync(npm[0]!, [...npm.slice(1), 'pack', `${name}@${version}`, '--pack-destination', fetchDir, '--silent'], { encoding: 'utf8' });
+    const fetched = join(fetchDir, `${name}-${version}.tgz`);
+    if (r.status !== 0 || !existsSync(fetched)) {
+      const why = r.error?.message ?? (r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.status}`;
+      throw new Error(`could not fetch ${name}@${version} with npm (${why}); it needs the npm registry once, then it is kept in ${cacheDir}`);
+    }
+    const got = integrityOf(fetched);
+    if (got !== integrity) throw new Error(`${name}@${version} fetched, but its integrity ${got} is not the pinned ${integrity}`);
+    renameSync(fetched, file);
+    return file;
+  } finally {
+    rmSync(fetchDir, { recursive: true, force: true });
   }
-  const got = integrityOf(fetched);
-  if (got !== integrity) throw new Error(`${name}@${version} fetched, but its integrity ${got} is not the pinned ${integrity}`);
-  renameSync(fetched, file);
-  return file;
 }
 
 /** Extracts bin/node and the LICENSE into `dir` (dir/bin/node, dir/LICENSE). */
