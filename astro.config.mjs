@@ -3,23 +3,24 @@
 //   LANDSCAPE_RUN_MANIFEST  the run manifest to show (default: the newest successful run in the cache)
 //   LANDSCAPE_CACHE_DIR     the cache root (default: the cache that holds the manifest, else ./cache)
 //   LANDSCAPE_SITE_DIR      where the site is written (default: dist)
-//   LANDSCAPE_SITE_BASE     the path the site is published under, e.g. /landscape/ (default: /)
+//
+// The built folder works wherever it is put (opened from disk, at a domain root, under any
+// sub-path): every internal URL is made relative after the build (src/build/relative-site.ts), and
+// client code is loaded as classic scripts (src/build/client-scripts.ts), which browsers run on
+// pages opened from disk, unlike module scripts.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { defineConfig } from 'astro/config';
+import { clientScripts } from './src/build/client-scripts.ts';
+import { relativeLinks } from './src/build/relative-site.ts';
 
 // nothing in a build may reach the network
 process.env.ASTRO_TELEMETRY_DISABLED = '1';
 // Vite's own import.meta.env names, when inherited from a parent process (a test runner sets them),
-// would override the build's: BASE_URL=/ would undo the base path
+// would override the build's own
 for (const name of ['BASE_URL', 'MODE', 'DEV', 'PROD', 'SSR']) delete process.env[name];
-
-function normalizeBase(value) {
-  const trimmed = (value ?? '').trim().replace(/^\/+|\/+$/g, '');
-  return trimmed ? `/${trimmed}/` : '/';
-}
 
 const siteDir = resolve(process.env.LANDSCAPE_SITE_DIR?.trim() || 'dist');
 const tag = createHash('sha256').update(siteDir).digest('hex').slice(0, 16);
@@ -57,7 +58,6 @@ function publish() {
 export default defineConfig({
   output: 'static',
   outDir,
-  base: normalizeBase(process.env.LANDSCAPE_SITE_BASE),
   // builds into different folders keep separate build caches (the content store among them)
   cacheDir: staged ? join(tmpdir(), 'landscape-astro-cache', tag) : './node_modules/.astro',
   trailingSlash: 'ignore',
@@ -65,9 +65,6 @@ export default defineConfig({
   devToolbar: { enabled: false },
   prefetch: false,
   markdown: { syntaxHighlight: false, smartypants: true, gfm: true },
-  integrations: [publish()],
-  vite: {
-    // vega, vega-lite and vega-embed make one large client chunk, loaded only on figure pages
-    build: { chunkSizeWarningLimit: 3000 },
-  },
+  // in this order: the scripts are written and every URL made relative before the site is moved
+  integrations: [clientScripts(), relativeLinks(), publish()],
 });

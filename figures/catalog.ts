@@ -2,10 +2,13 @@
 // are reconstructed from what the paper is known to contain, so their numbering and details may
 // differ from the original, and the site says so. A figure whose entry has no `build` is not
 // computed yet: it is listed as missing, never drawn.
+import { mdsStepName } from '../pipeline/analysis/trajectory-mds/names.ts';
+import type { PaperLayer } from '../pipeline/engine/net.ts';
+import type { ExperimentId } from '../pipeline/experiments/registry.ts';
 import type { Profile } from '../pipeline/profiles.ts';
 
+export type { ExperimentId };
 export type FigureSource = 'seed' | 'reconstructed';
-export type ExperimentId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7';
 export type SectionId = 'basins' | 'polynomial' | 'sgd' | 'bgd' | 'flat-minima' | 'overparametrization';
 
 export interface FigureBuild {
@@ -52,41 +55,51 @@ export function figureId(n: number): string {
   return `fig-${String(n).padStart(2, '0')}`;
 }
 
+/**
+ * The E3 map family (figures/sgd-trajectories.ts): one module draws Figure 3 and its appendix,
+ * told by its parameters which layer and which views: the overview (all stages, the later
+ * stages, stages 1 and 5), the overview's first two panels (other layers), one stage alone, or
+ * all stages labelled by training error.
+ */
+export type SgdMapKind = 'overview' | 'layer' | 'stage' | 'error-labels';
+
+function sgdMap(kind: SgdMapKind, layer: PaperLayer, stage?: number): FigureBuild {
+  return {
+    module: 'figures/sgd-trajectories.ts',
+    inputs: ['experiment:sgd-stages', mdsStepName('sgd-stages', layer)],
+    params: (p) => ({ kind, layer, ...(stage ? { stage } : {}), data: p.data }),
+  };
+}
+
+const stageFigure = (number: number, stage: number): CatalogEntry =>
+  fig(number, `SGD trajectories of stage ${stage} (layer 2)`, 'reconstructed', ['E3'], 'sgd', `MDS of the layer-2 snapshots of stage ${stage} alone.`, sgdMap('stage', 2, stage));
+
+const layerFigure = (number: number, layer: PaperLayer): CatalogEntry =>
+  fig(number, `SGD trajectories across stages (layer ${layer})`, 'reconstructed', ['E3'], 'sgd', `Figure 3 for layer ${layer}: MDS of all stages and of stages 5-12.`, sgdMap('layer', layer));
+
 export const CATALOG: CatalogEntry[] = [
   fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.'),
-  fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', { module: 'figures/fig-03.ts', inputs: ['experiment:sgd-stages', 'analysis:sgd-stages-mds:layer-2'], params: (p) => ({ layer: 2, data: p.data }) }),
+  fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', sgdMap('overview', 2)),
   fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.'),
   fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.'),
   fig(6, 'The basin-fractal model', 'reconstructed', ['E1'], 'basins', 'The model landscape with 1, 2 and 3 levels of smaller basins on the walls: a 1-D profile and a 2-D heatmap of each.', { module: 'figures/fig-06.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(7, 'Training dynamics on the basin model', 'reconstructed', ['E1'], 'basins', 'Parallel and branched noisy gradient descent runs drawn over the basin-fractal landscape, with loss against step.', { module: 'figures/fig-07.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(8, 'Perturbation and interpolation on the basin model', 'reconstructed', ['E1'], 'basins', 'Which basin retraining ends in after small and large perturbations, and the loss along straight lines within a basin and between basins.', { module: 'figures/fig-08.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(9, 'Overparametrization does not harm generalization', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters (log scale), with the number of training examples marked.'),
-  fig(10, 'SGD trajectories of stage 2 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 2 alone.'),
-  fig(11, 'SGD trajectories of stage 3 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 3 alone.'),
-  fig(12, 'SGD trajectories of stage 4 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 4 alone.'),
-  fig(13, 'SGD trajectories of stage 6 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 6 alone.'),
-  fig(14, 'SGD trajectories of stage 7 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 7 alone.'),
-  fig(15, 'SGD trajectories of stage 8 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 8 alone.'),
-  fig(16, 'SGD trajectories of stage 9 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 9 alone.'),
-  fig(17, 'SGD trajectories of stage 10 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 10 alone.'),
-  fig(18, 'SGD trajectories of stage 11 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 11 alone.'),
-  fig(19, 'SGD trajectories of stage 12 (layer 2)', 'reconstructed', ['E3'], 'sgd', 'MDS of the layer-2 snapshots of stage 12 alone.'),
-  fig(20, 'All stages labelled by training error (layer 2)', 'reconstructed', ['E3'], 'sgd', 'The MDS of all stages, each point labelled by the training error of its model.'),
-  fig(21, 'SGD trajectories across stages (layer 1)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 1: MDS of all stages and of stages 5-12.'),
-  fig(22, 'SGD trajectories across stages (layer 3)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 3: MDS of all stages and of stages 5-12.'),
-  fig(23, 'SGD trajectories across stages (layer 4)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 4: MDS of all stages and of stages 5-12.'),
-  fig(24, 'SGD trajectories across stages (layer 5)', 'reconstructed', ['E3'], 'sgd', 'Figure 3 for layer 5: MDS of all stages and of stages 5-12.'),
-  fig(25, 'BGD branches (layer 1)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 1.'),
-  fig(26, 'BGD branches (layer 3)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 3.'),
-  fig(27, 'BGD branches (layer 4)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 4.'),
-  fig(28, 'BGD branches (layer 5)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 5.'),
+  ...[2, 3, 4, 6, 7, 8, 9, 10, 11, 12].map((stage, i) => stageFigure(10 + i, stage)),
+  fig(20, 'All stages labelled by training error (layer 2)', 'reconstructed', ['E3'], 'sgd', 'The MDS of all stages, each point labelled by the training error of its model.', sgdMap('error-labels', 2)),
+  ...([3, 4, 5, 6] as const).map((layer, i) => layerFigure(21 + i, layer)),
+  fig(25, 'BGD branches (layer 3)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 3.'),
+  fig(26, 'BGD branches (layer 4)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 4.'),
+  fig(27, 'BGD branches (layer 5)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 5.'),
+  fig(28, 'BGD branches (layer 6)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 6.'),
   fig(29, 'BGD branches with noise 0.5 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 0.5, with the error curves of the main trajectory and the branches.'),
   fig(30, 'BGD branches with noise 1.0 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 1.0, with the error curves of the main trajectory and the branches.'),
-  fig(31, 'Perturbed global minimum, MDS of layer 1', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 1."),
-  fig(32, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3."),
-  fig(33, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4."),
-  fig(34, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5."),
+  fig(31, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3."),
+  fig(32, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4."),
+  fig(33, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5."),
+  fig(34, 'Perturbed global minimum, MDS of layer 6', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 6."),
   fig(35, 'Confusion matrices of the four converged models', 'reconstructed', ['E5'], 'flat-minima', 'Train and test confusion matrices of the four models of Figure 5: the same errors, different solutions.'),
   fig(36, 'Perturbed global minimum with noise 0.25 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.25.'),
   fig(37, 'Perturbed global minimum with noise 0.5 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.5.'),

@@ -221,7 +221,7 @@ export const figure: FigureModule<BasinModelParams> = {
     const small = p.runs.filter((r) => r.size === 'small');
     const large = p.runs.filter((r) => r.size === 'large');
     const home = (rs: typeof small) => rs.filter((r) => r.endBasin === p.startBasin).length;
-    const checks = [...perturbationChecks(p), ...interpolationChecks(a.interpolation)];
+    const properties = [...perturbationChecks(p), ...interpolationChecks(a.interpolation)];
     const s = a.params;
     const caption = [
       `The paper's picture of the loss surface of an overparametrized network, computed instead of drawn: a landscape that is a set of ` +
@@ -262,7 +262,7 @@ export const figure: FigureModule<BasinModelParams> = {
         pending: [{ text: 'pending: computed by experiment E4\n(batch gradient descent branches)' }],
       },
       caption,
-      checks,
+      properties,
       missing: ['F: the optimization trajectories of Figure 4, pending until E4 (batch gradient descent branches) is computed'],
     };
   },

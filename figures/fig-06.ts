@@ -118,6 +118,6 @@ export const figure: FigureModule<BasinModelParams> = {
       provenance(a, ctx.profile.name),
     ].join('\n\n');
 
-    return { spec, tables, caption, checks: [check] };
+    return { spec, tables, caption, properties: [check] };
   },
 };

@@ -231,7 +231,7 @@ export const figure: FigureModule<BasinModelParams> = {
         ends: [{ a: 0 }, { a: 1 }],
       },
       caption,
-      checks: [...perturbationChecks(p), ...interpolationChecks(a.interpolation)],
+      properties: [...perturbationChecks(p), ...interpolationChecks(a.interpolation)],
     };
   },
 };

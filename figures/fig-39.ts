@@ -4,7 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { readJson } from '../pipeline/artifacts.ts';
 import { RELU_FITS_FILE, type ReluFitsArtifact } from '../pipeline/analysis/relu-fits-step.ts';
 import type { ReluFitsSettings } from '../pipeline/profiles/relu-fits.ts';
-import type { FigureCheck, FigureModule, Row } from './types.ts';
+import type { FigureModule, FigureProperty, Row } from './types.ts';
 
 const STEP = 'analysis:relu-fits';
 const WIDTH = 300;
@@ -103,10 +103,10 @@ export const figure: FigureModule<ReluFitsSettings> = {
 
     const sorted = [...fits].sort((x, y) => x.degree - y.degree);
     const falling = sorted.every((f, i) => i === 0 || f.supError < sorted[i - 1]!.supError);
-    const checks: FigureCheck[] = [
+    const properties: FigureProperty[] = [
       {
         name: 'The sup-norm error falls as the degree rises',
-        passed: sorted.length > 1 && falling,
+        holds: sorted.length > 1 && falling,
         detail: sorted.map((f) => `degree ${f.degree}: ${r(f.supError, 6)}`).join('; '),
       },
     ];
@@ -139,6 +139,6 @@ export const figure: FigureModule<ReluFitsSettings> = {
     const coefficientRows: Row[] = fits.flatMap((f) =>
       f.legendre.map((c, k) => ({ degree: f.degree, k, legendre: c, monomial: f.monomial[k]! })),
     );
-    return { spec, tables: { curves: curveRows, errors: errorRows, coefficients: coefficientRows }, caption, checks };
+    return { spec, tables: { curves: curveRows, errors: errorRows, coefficients: coefficientRows }, caption, properties };
   },
 };

@@ -35,13 +35,15 @@ Options
   --cache-dir <dir>     where artifacts and run manifests live (default: cache)
   --site-dir <dir>      where the site is built (default: dist)
   --no-site             do not build the site
+  --strict-claims       exit non-zero when a claim of the paper fails on this run's data (a
+                        failing claim is otherwise a result, reported, not an error)
   -h, --help            show this help
 
 Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(', ') || 'none'}
 `;
 
 const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
-const BOOLEAN_FLAGS = ['force', 'help', 'site'];
+const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims'];
 
 function fail(message) {
   console.error(chalk.red(`figures: ${message}`));
@@ -90,8 +92,22 @@ function printSummary(manifest, site) {
       ` in ${formatSeconds(manifest.seconds)}; ${built} of ${manifest.figures.length} figures built` +
       ` (profile ${manifest.profile.name}, engine ${engineLabel(manifest.engine)})`,
   );
+  printClaims(manifest.claims ?? []);
   if (site) console.log(`site ${site.status} in ${formatSeconds(site.seconds)}: ${site.dir}/index.html`);
   console.log(`run manifest: ${manifest.id}`);
+}
+
+function printClaims(claims) {
+  if (claims.length === 0) return;
+  const count = (status) => claims.filter((c) => c.status === status).length;
+  console.log(`\n${chalk.bold('claims of the paper')}: ${count('pass')} pass, ${count('fail')} fail, ${count('not-applicable')} not applicable`);
+  const width = Math.max(...claims.map((c) => c.id.length));
+  const paint = { pass: chalk.green, fail: chalk.red, 'not-applicable': chalk.gray };
+  const label = { pass: 'pass', fail: 'fail', 'not-applicable': 'n/a ' };
+  for (const c of claims) {
+    const detail = c.status === 'not-applicable' ? c.reason : c.summary;
+    console.log(`  ${paint[c.status](label[c.status])}  ${c.id.padEnd(width)}  ${detail ?? ''}`);
+  }
 }
 
 async function main() {
@@ -144,6 +160,10 @@ async function main() {
   await writeRunManifest(cache, manifest);
   printSummary(manifest, site);
   if (manifest.status !== 'ok') fail(manifest.error ?? 'failed');
+  const failedClaims = (manifest.claims ?? []).filter((c) => c.status === 'fail');
+  if (args['strict-claims'] && failedClaims.length > 0) {
+    fail(`${failedClaims.length} claim${failedClaims.length > 1 ? 's' : ''} of the paper failed on this run (--strict-claims): ${failedClaims.map((c) => c.id).join(', ')}`);
+  }
 }
 
 main().catch((error) => fail(error?.message ?? String(error)));

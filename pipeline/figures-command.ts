@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { catalogEntry } from '../figures/catalog.ts';
 import { Cache, describeChanges } from './cache.ts';
+import { collectClaims } from './claims/collect.ts';
 import { fingerprintOf, isGpuEngine, predictFingerprint, sameFingerprint, type EngineFingerprint, type EngineInfo } from './engine/fingerprint.ts';
 import { gpuCount } from './engine/gpu-probe.ts';
 import { planRun, stepsOfFigure, type Plan } from './plan.ts';
@@ -110,6 +111,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
     : { ...plan.engine, initialised: false };
   manifest.dataset = await datasetRecord(cache, plan, outcomes);
   manifest.figures = await figureRecords(cache, plan, outcomes);
+  manifest.claims = await collectClaims(cache, plan, outcomes);
   if (failures.length > 0) {
     manifest.status = 'failed';
     manifest.error = failures.map((f) => `${f.name}: ${f.note}`).join('; ');

@@ -1,5 +1,6 @@
 // The graph of steps for a profile and the cache key of each:
 //   data -> experiments -> analyses -> figure specs -> renders        (the site comes after)
+//                                   -> claims
 // Keys are computed without running anything: a step's key needs only its sources, its
 // parameters, the keys of its inputs and, for tensor work, the engine fingerprint.
 import { CATALOG, catalogEntry, type CatalogEntry } from '../figures/catalog.ts';
@@ -101,6 +102,8 @@ export async function planRun(profile: Profile, options: PlanOptions): Promise<P
     order.push(decl);
   };
   for (const entry of buildable) visit(`render:${entry.id}`);
+  const claims = decls.filter((d) => d.kind === 'claims');
+  for (const decl of claims) visit(decl.name);
 
   const selected = new Set<string>();
   const select = (name: string): void => {
@@ -109,21 +112,15 @@ export async function planRun(profile: Profile, options: PlanOptions): Promise<P
     for (const input of byName.get(name)!.inputs) select(input);
   };
   for (const id of wanted) select(`render:${id}`);
+  // a claims step is checked whenever everything it reads is built for the figures asked for
+  for (const decl of claims) if (decl.inputs.every((i) => selected.has(i))) select(decl.name);
 
   const hasher = new SourceHasher(options.repoRoot);
   const keys = new Map<string, string>();
   const steps: PlannedStep[] = [];
   for (const decl of order) {
     const params = decl.params(profile);
-    const { sources, packages } = await hasher.closure([decl.entry, ...(decl.extraSources ?? [])]);
-    const components: KeyComponents = {
-      step: decl.name,
-      sources,
-      packages,
-      params: params ?? null,
-      inputs: Object.fromEntries(decl.inputs.map((i) => [i, keys.get(i)!])),
-      engine: decl.usesEngine ? options.engine : null,
-    };
+    const components = await keyComponents(decl, params, { hasher, engine: options.engine, inputKeys: keys });
     const key = keyOf(components);
     keys.set(decl.name, key);
     steps.push({ decl, params, components, key, selected: selected.has(decl.name) });
@@ -133,6 +130,27 @@ export async function planRun(profile: Profile, options: PlanOptions): Promise<P
     engine: options.engine,
     steps,
     figures: buildable.map((entry) => ({ entry, selected: wanted.has(entry.id) })),
+  };
+}
+
+/**
+ * What a step's key is made of. Its sources are the closure of its entry, the modules it loads
+ * dynamically and the modules its jobs run in workers: a job module is hashed even when the
+ * entry imports nothing from it but types, which vanish at run time.
+ */
+export async function keyComponents(
+  decl: StepDecl,
+  params: unknown,
+  context: { hasher: SourceHasher; engine: EngineFingerprint; inputKeys: Map<string, string> },
+): Promise<KeyComponents> {
+  const { sources, packages } = await context.hasher.closure([decl.entry, ...(decl.extraSources ?? []), ...(decl.jobs ?? [])]);
+  return {
+    step: decl.name,
+    sources,
+    packages,
+    params: params ?? null,
+    inputs: Object.fromEntries(decl.inputs.map((i) => [i, context.inputKeys.get(i)!])),
+    engine: decl.usesEngine ? context.engine : null,
   };
 }
 

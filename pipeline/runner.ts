@@ -13,7 +13,7 @@ import type { Cache } from './cache.ts';
 import type { PlannedStep, Plan } from './plan.ts';
 import type { Reporter } from './progress.ts';
 import type { ArtifactRef, StepContext, StepModule } from './step.ts';
-import type { JobRunner } from './workers/pool.ts';
+import type { Job, JobReport, JobRunner } from './workers/pool.ts';
 
 export type StepStatus = 'reused' | 'computed' | 'available' | 'unavailable' | 'failed' | 'blocked';
 
@@ -92,6 +92,24 @@ function ref(cache: Cache, step: PlannedStep): ArtifactRef {
   return { step: step.decl.name, key: step.key, dir: cache.objectDir(step.key) };
 }
 
+/**
+ * The job runner a step sees: it runs only the job modules the step declared, since only those
+ * are hashed into its key (an undeclared module could change without the step being rerun).
+ */
+function declaredJobsOnly(jobs: JobRunner, step: PlannedStep): JobRunner {
+  const declared = new Set(step.decl.jobs ?? []);
+  return {
+    size: jobs.size,
+    run<I, O>(job: Job<I>, report?: JobReport): Promise<O> {
+      if (!declared.has(job.module)) {
+        return Promise.reject(new Error(`${step.decl.name} runs ${job.module} in a worker but does not declare it in its jobs (it would be missing from the step's key)`));
+      }
+      return jobs.run<I, O>(job, report);
+    },
+    close: () => jobs.close(),
+  };
+}
+
 async function computeStep(
   step: PlannedStep,
   plan: Plan,
@@ -115,7 +133,7 @@ async function computeStep(
     inputs,
     outDir,
     scratchDir,
-    jobs: options.jobs,
+    jobs: declaredJobsOnly(options.jobs, step),
     engine: step.decl.usesEngine ? plan.engine : null,
     progress: (d, t, detail) => reporter.progress(name, d, t, detail),
     log: (message) => reporter.log(name, message),

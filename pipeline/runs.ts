@@ -6,6 +6,7 @@ import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '../figures/catalog.ts';
 import type { Cache, ObjectManifest } from './cache.ts';
+import type { ClaimResult } from './claims/types.ts';
 import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Plan } from './plan.ts';
 import type { Profile } from './profiles.ts';
@@ -47,6 +48,8 @@ export interface RunManifest {
   seeds: { root: number };
   steps: StepOutcome[];
   figures: FigureRecord[];
+  /** every claim of the paper the run's experiments check, with its result */
+  claims?: ClaimResult[];
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
 }
 

@@ -1,6 +1,8 @@
-// Builds the static site (Astro) from a run manifest. The build is skipped when nothing it shows
-// has changed: its key covers the site's own sources, the figures' keys and file hashes, and the
-// profile; the key of the last build is kept in the output folder.
+// Builds the static site (Astro) from a run manifest: one folder that works wherever it is put
+// (every internal URL relative), so nothing about where it is published is part of the build.
+// The build is skipped when nothing it shows has changed: its key covers the site's own sources,
+// the figures' keys and file hashes, and the profile; the key of the last build is kept in the
+// output folder.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { $ } from 'zx';
@@ -41,8 +43,6 @@ async function siteKey(options: SiteOptions): Promise<string> {
     canonicalJson({
       sources,
       profile: manifest.profile.name,
-      // the same pages under another base path have other links
-      base: process.env.LANDSCAPE_SITE_BASE ?? '/',
       figures: manifest.figures,
       dataset: manifest.dataset?.key ?? null,
       engine: manifest.engine ? [manifest.engine.backend, manifest.engine.provider, manifest.engine.tfjs] : null,

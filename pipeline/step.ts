@@ -17,7 +17,7 @@ export interface ArtifactRef {
   dir: string;
 }
 
-export type StepKind = 'data' | 'experiment' | 'analysis' | 'figure' | 'render';
+export type StepKind = 'data' | 'experiment' | 'analysis' | 'claims' | 'figure' | 'render';
 
 export interface StepContext<P = unknown> {
   profile: Profile;
@@ -59,6 +59,12 @@ export interface StepDecl {
   entry: string;
   /** further repo-relative modules the step loads dynamically (e.g. a figure module) */
   extraSources?: string[];
+  /**
+   * The modules its jobs run in worker processes (`ctx.jobs.run({ module })`). They are hashed
+   * into the key like the step's own sources, whether or not the entry imports them, and a job
+   * naming a module that is not declared here is refused.
+   */
+  jobs?: string[];
   /** the profile parameters this step reads; canonical-JSON-able, part of the key */
   params(profile: Profile): unknown;
   /** names of the steps whose artifacts this step reads */

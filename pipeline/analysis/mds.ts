@@ -2,14 +2,19 @@
 //
 // Every trajectory figure places saved models in the plane: each model is a point whose coordinates
 // are the flattened weights of one layer, and the picture is the 2-D classical MDS of the pairwise
-// dissimilarities (1 - cosine similarity by default, Euclidean as an option).
+// dissimilarities. Classical MDS assumes Euclidean distances. 1 - cos of two weight vectors is
+// not one: it is half the squared distance between the unit vectors, so embedding it directly
+// gives negative eigenvalues. The chord distance sqrt(2 (1 - cos)), the distance between the unit
+// vectors, is Euclidean and keeps the same order of pairs; it is the default. 1 - cos and the plain
+// Euclidean distance are options.
 //
 // The inputs are wide (up to ~1000 points of up to ~200k dimensions) but the number of points is
 // small, so everything goes through the n x n Gram matrix: one pass of dot products over the data,
 // never anything d x d. The eigendecomposition of the double-centred n x n matrix uses ml-matrix.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
-export type Dissimilarity = 'cosine' | 'euclidean';
+/** 'chord': sqrt(2 (1 - cos)); 'cosine': 1 - cos; 'euclidean': the distance of the raw vectors */
+export type Dissimilarity = 'chord' | 'cosine' | 'euclidean';
 
 /** One point per row; Float32Array is the usual case (flattened layer weights). */
 export type Points = ReadonlyArray<ArrayLike<number>>;
@@ -17,7 +22,7 @@ export type Points = ReadonlyArray<ArrayLike<number>>;
 export interface MdsOptions {
   /** number of output dimensions (default 2) */
   dims?: number;
-  /** default 'cosine' (1 - cosine similarity), as in the paper's figures */
+  /** default 'chord', the Euclidean form of the paper's 1 - cosine similarity */
   dissimilarity?: Dissimilarity;
   /** called after each block of input dimensions while the Gram matrix is built */
   onProgress?: (done: number, total: number) => void;
@@ -124,19 +129,19 @@ function checkPoints(points: Points): number {
 }
 
 /**
- * The n x n dissimilarity matrix of the rows: 'cosine' gives 1 - cos(angle) (in [0, 2]),
- * 'euclidean' the distance.
+ * The n x n dissimilarity matrix of the rows: 'chord' gives sqrt(2 (1 - cos)) (in [0, 2]),
+ * 'cosine' gives 1 - cos(angle) (in [0, 2]), 'euclidean' the distance.
  */
 export function dissimilarityMatrix(
   points: Points,
-  kind: Dissimilarity = 'cosine',
+  kind: Dissimilarity = 'chord',
   onProgress?: (done: number, total: number) => void,
 ): Matrix {
   const n = points.length;
   // cosine depends on the origin, so only the Euclidean case may be centred
   const G = gramMatrix(points, { centre: kind === 'euclidean', onProgress });
   const D = new Matrix(n, n);
-  if (kind === 'cosine') {
+  if (kind === 'cosine' || kind === 'chord') {
     const norm = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       norm[i] = Math.sqrt(G[i * n + i]);
@@ -145,8 +150,9 @@ export function dissimilarityMatrix(
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < i; j++) {
         const cos = Math.max(-1, Math.min(1, G[i * n + j] / (norm[i] * norm[j])));
-        D.set(i, j, 1 - cos);
-        D.set(j, i, 1 - cos);
+        const d = kind === 'chord' ? Math.sqrt(2 * (1 - cos)) : 1 - cos;
+        D.set(i, j, d);
+        D.set(j, i, d);
       }
     }
   } else if (kind === 'euclidean') {
@@ -160,7 +166,7 @@ export function dissimilarityMatrix(
       }
     }
   } else {
-    throw new Error(`unknown dissimilarity '${String(kind)}' (expected 'cosine' or 'euclidean')`);
+    throw new Error(`unknown dissimilarity '${String(kind)}' (expected 'chord', 'cosine' or 'euclidean')`);
   }
   return D;
 }
@@ -258,6 +264,6 @@ function axisSign(vectors: Matrix, col: number, n: number): 1 | -1 {
 
 /** Dissimilarities of the rows, then classical MDS: the one call the figures need. */
 export function mdsFromPoints(points: Points, options: MdsOptions = {}): MdsResult {
-  const D = dissimilarityMatrix(points, options.dissimilarity ?? 'cosine', options.onProgress);
+  const D = dissimilarityMatrix(points, options.dissimilarity ?? 'chord', options.onProgress);
   return classicalMds(D, options.dims ?? 2);
 }

@@ -13,6 +13,20 @@ export const CHANNELS = 3;
 export const CLASSES = 10;
 export const LAYERS = 5;
 
+/**
+ * Layers as the paper counts them: the input image is layer 1, so the five convolutions are
+ * layers 2-6 and "layer 2" means the weights of the first convolution. Every figure, file name
+ * and caption uses this numbering; `weightIndex` turns it into an index of `Weights`.
+ */
+export const PAPER_LAYERS = [2, 3, 4, 5, 6] as const;
+export type PaperLayer = (typeof PAPER_LAYERS)[number];
+
+export function weightIndex(layer: number): number {
+  if (layer === 1) throw new Error('layer 1 is the input: it has no weights (the paper counts the convolutions as layers 2-6)');
+  if (!(PAPER_LAYERS as readonly number[]).includes(layer)) throw new Error(`no layer ${layer}: the layers with weights are layers 2-6`);
+  return layer - 2;
+}
+
 export interface LayerShape {
   /** [kernelHeight, kernelWidth, inChannels, outChannels] */
   kernel: [number, number, number, number];

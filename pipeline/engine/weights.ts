@@ -23,38 +23,33 @@ export function perturb(weights: Weights, k: number, rng: Rng): Weights {
   });
 }
 
+/** sum_i c_i * W_i, layer by layer, accumulated in double precision: averages, interpolations. */
+export function combine(terms: Array<{ coefficient: number; weights: Weights }>): Weights {
+  if (terms.length === 0) throw new Error('cannot combine zero models');
+  const first = terms[0]!.weights;
+  for (const { weights } of terms) if (weights.length !== first.length) throw new Error(`cannot combine models with ${first.length} and ${weights.length} layers`);
+  return first.map((layer, l) => {
+    const out = new Float64Array(layer.length);
+    for (const { coefficient, weights } of terms) {
+      const src = weights[l]!;
+      if (src.length !== layer.length) throw new Error(`layer ${l + 1}: sizes ${layer.length} and ${src.length} differ`);
+      for (let i = 0; i < src.length; i++) out[i]! += coefficient * src[i]!;
+    }
+    return Float32Array.from(out);
+  });
+}
+
 /** (1 - a) * A + a * B, layer by layer; a outside [0, 1] extrapolates. */
 export function interpolate(a: Weights, b: Weights, alpha: number): Weights {
-  if (a.length !== b.length) throw new Error(`cannot interpolate models with ${a.length} and ${b.length} layers`);
-  return a.map((layer, l) => {
-    const other = b[l]!;
-    if (other.length !== layer.length) throw new Error(`layer ${l + 1}: sizes ${layer.length} and ${other.length} differ`);
-    const out = new Float32Array(layer.length);
-    for (let i = 0; i < layer.length; i++) out[i] = (1 - alpha) * layer[i]! + alpha * other[i]!;
-    return out;
-  });
+  return combine([
+    { coefficient: 1 - alpha, weights: a },
+    { coefficient: alpha, weights: b },
+  ]);
 }
 
 /** The mean of several models, layer by layer. */
 export function average(models: Weights[]): Weights {
-  if (models.length === 0) throw new Error('cannot average zero models');
-  const first = models[0]!;
-  return first.map((layer, l) => {
-    const out = new Float64Array(layer.length);
-    for (const model of models) {
-      const src = model[l]!;
-      if (src.length !== layer.length) throw new Error(`layer ${l + 1}: sizes ${layer.length} and ${src.length} differ`);
-      for (let i = 0; i < src.length; i++) out[i]! += src[i]!;
-    }
-    return Float32Array.from(out, (v) => v / models.length);
-  });
-}
-
-/** One layer of a model as a flat vector (a copy), the point that MDS places. */
-export function flattenLayer(weights: Weights, layer: number): Float32Array {
-  const w = weights[layer - 1];
-  if (!w) throw new Error(`no layer ${layer} (layers are numbered 1..${weights.length})`);
-  return Float32Array.from(w);
+  return combine(models.map((weights) => ({ coefficient: 1 / models.length, weights })));
 }
 
 /** All layers in one vector. */

@@ -7,7 +7,7 @@ import { atomicWrite } from '../artifacts.ts';
 
 /** What a job file holds: a job of pool.ts without its progress callback. */
 export interface JobFile {
-  /** one of JOB_MODULES (job-modules.ts) */
+  /** one of JOB_MODULES (pipeline/steps.ts): a module some step declares in its `jobs` */
   module: string;
   /** the module's exported job function */
   fn: string;

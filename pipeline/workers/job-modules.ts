@@ -1,26 +1,20 @@
-// The modules whose exported functions run as jobs in worker processes (pool.ts), in one list.
-// The bundle (npm run bundle) compiles in exactly these, so that a job the pipeline hands to a
-// compute node finds its module there: a job names its module by one of these paths, and one
-// that is not listed fails here, in the repository, as it would on the node.
+// Where a worker finds a job's function: in the repository the job's module is imported by its
+// path; in the bundle (npm run bundle) every job module is compiled into the one program file,
+// and its entry hands them over here before anything runs. Which modules the bundle compiles in:
+// JOB_MODULES (pipeline/steps.ts), every module a step declares in its `jobs`, which are also the
+// only ones the runner lets a step run.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../root.ts';
 import type { JobFunction } from './pool.ts';
 
-export const JOB_MODULES: readonly string[] = ['pipeline/experiments/sgd-stages/trajectory.ts'];
-
 type Loader = () => Promise<Record<string, unknown>>;
 
-/** In a bundle: the job modules compiled into it, by path (set by its entry before anything runs). */
+/** In a bundle: the job modules compiled into it, by path. */
 let compiledIn: Record<string, Loader> | null = null;
 
 export function useCompiledJobModules(modules: Record<string, Loader>): void {
   compiledIn = modules;
-}
-
-/** Test fixtures (tests/) may run as jobs in the repository; they are never bundled. */
-function listed(module: string): boolean {
-  return JOB_MODULES.includes(module) || module.startsWith('tests/');
 }
 
 /** The job function `fn` of `module`: imported from the repository, or taken from the bundle. */
@@ -31,7 +25,6 @@ export async function jobFunction(module: string, fn: string): Promise<JobFuncti
     if (!load) throw new Error(`${module} is not a job module of this bundle (it has: ${Object.keys(compiledIn).join(', ')})`);
     exports = await load();
   } else {
-    if (!listed(module)) throw new Error(`${module} is not a job module: add it to JOB_MODULES in pipeline/workers/job-modules.ts, so that the bundle carries it`);
     exports = (await import(pathToFileURL(join(ROOT, module)).href)) as Record<string, unknown>;
   }
   const found = exports[fn];

@@ -7,7 +7,7 @@ import { programArgs } from '../root.ts';
 import { jobFunction } from './job-modules.ts';
 
 export interface Job<I = unknown> {
-  /** repo-relative module path, one of JOB_MODULES (job-modules.ts) */
+  /** repo-relative module path, declared in the step's `jobs` (step.ts) */
   module: string;
   /** the exported async function to call: (input, report) => result */
   fn: string;

@@ -1,15 +1,18 @@
-// Internal links, under the base path the site is published at (LANDSCAPE_SITE_BASE).
-// Every page, file and asset link goes through `href`, so the site works under a sub-path.
-const BASE = import.meta.env.BASE_URL.replace(/\/+$/, '');
+// Internal links, written root-absolute (`/figures/fig-03/`). They are not what the built pages
+// hold: after the build, the relative-links pass (src/build/relative-site.ts) rewrites every
+// root-absolute URL of every page and stylesheet relative to its file, so one built folder works
+// from disk, at a domain root and under any sub-path. New pages may use these helpers or write
+// root-absolute paths by hand; both are covered.
 
-/** `href('/figures/fig-03/')` -> `/sub/figures/fig-03/` when the base is `/sub/`. */
+/** `href('figures/fig-03/')` -> `/figures/fig-03/`. */
 export function href(path: string): string {
-  return `${BASE}/${path.replace(/^\/+/, '')}`;
+  return `/${path.replace(/^\/+/, '')}`;
 }
 
 export const paths = {
   home: (): string => href('/'),
   run: (): string => href('/run/'),
+  claims: (): string => href('/claims/'),
   runById: (id: string): string => href(`/runs/${encodeURIComponent(id)}/`),
   section: (id: string): string => href(`/sections/${id}/`),
   figure: (id: string): string => href(`/figures/${id}/`),

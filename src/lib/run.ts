@@ -13,12 +13,14 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CATALOG, SECTIONS, type CatalogEntry, type SectionId } from '../../figures/catalog.ts';
-import type { FigureCheck, FigureOutput } from '../../figures/types.ts';
+import type { FigureOutput, FigureProperty } from '../../figures/types.ts';
+import type { ClaimResult } from '../../pipeline/claims/types.ts';
+import { EXPERIMENTS as DECLARED } from '../../pipeline/experiments/registry.ts';
 import type { ObjectManifest } from '../../pipeline/cache.ts';
 import type { FigureRecord, RunManifest } from '../../pipeline/runs.ts';
 import type { StepOutcome } from '../../pipeline/runner.ts';
 
-export type { FigureCheck, FigureOutput, RunManifest, StepOutcome, CatalogEntry, SectionId };
+export type { ClaimResult, FigureOutput, FigureProperty, RunManifest, StepOutcome, CatalogEntry, SectionId };
 export { CATALOG, SECTIONS };
 
 export type FileKind = 'spec' | 'svg' | 'png' | 'csv';
@@ -303,16 +305,16 @@ export async function getFigure(id: string): Promise<SiteFigure> {
 
 export const SECTION_IDS = Object.keys(SECTIONS) as SectionId[];
 
-/** What the experiments are, in a few words (for missing figures and provenance). */
-export const EXPERIMENTS: Record<CatalogEntry['experiments'][number], string> = {
-  E1: 'E1, the basin model: noisy gradient descent on a synthetic landscape of basins',
-  E2: 'E2, the polynomial net: ReLU and its polynomial approximations, the same network trained with each',
-  E3: 'E3, SGD stages: 12 stages of 8 parallel SGD trajectories with snapshots every epoch',
-  E4: 'E4, BGD branches: full-batch gradient descent with perturbed branches and averaged models',
-  E5: 'E5, flat minima: a global minimum perturbed four times and retrained with full-batch GD',
-  E6: 'E6, interpolation: straight lines between trained models and random directions around a minimum',
-  E7: 'E7, overparametrization: the same network at increasing width, with natural and shuffled labels',
-};
+/** What the experiments are, in a few words (for missing figures and provenance), from their declarations. */
+export const EXPERIMENTS = Object.fromEntries(DECLARED.map((e) => [e.id, `${e.id}, ${e.summary}`])) as Record<CatalogEntry['experiments'][number], string>;
+
+/** The profile sections each experiment reads: the settings a section page shows. */
+export const EXPERIMENT_SETTINGS = Object.fromEntries(DECLARED.map((e) => [e.id, e.settings])) as Record<CatalogEntry['experiments'][number], string[]>;
+
+/** The run's claims that belong to a figure (or to any of several). */
+export function claimsOf(run: SiteRun, figureIds: string[]): ClaimResult[] {
+  return (run.manifest?.claims ?? []).filter((c) => c.figures.some((f) => figureIds.includes(f)));
+}
 
 /** Short names of the sections, for navigation. */
 export const SECTION_SHORT: Record<SectionId, string> = {

@@ -1,16 +1,25 @@
-// The interactive chart of a figure page: vega-embed renders the figure's own spec.vl.json (the
-// downloadable file, data inlined) into each [data-vega-spec] container. The static SVG beside it
-// stays as it is, so the page is complete without JavaScript or if the chart fails.
-type Embed = typeof import('vega-embed').default;
+// The interactive chart of a figure page, a classic script (src/build/client-scripts.ts).
+// vega-embed renders the figure's own Vega-Lite spec (the downloadable spec.vl.json, data
+// inlined), which the page carries in a <script type="application/json"> block, into each
+// [data-spec] container (data-spec names the block's id). Nothing is fetched, so the chart draws
+// on a page opened from disk as well as on a server. The static SVG beside it stays as it is, so
+// the page is complete without JavaScript or if the chart fails.
+import embed from 'vega-embed';
 
-async function show(embed: Embed, container: HTMLElement): Promise<void> {
-  const url = container.dataset.vegaSpec!;
+type Spec = Parameters<typeof embed>[1];
+
+/** The spec a container names, parsed from the page's JSON block. */
+function specOf(container: HTMLElement): Spec {
+  const id = container.dataset.spec!;
+  const block = document.getElementById(id);
+  if (!block || block.getAttribute('type') !== 'application/json') throw new Error(`the page has no JSON block #${id}`);
+  return JSON.parse(block.textContent ?? '') as Spec;
+}
+
+async function show(container: HTMLElement): Promise<void> {
   const status = container.parentElement?.querySelector<HTMLElement>('.chart-status');
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const spec = (await response.json()) as Parameters<Embed>[1];
-    const result = await embed(container, spec, {
+    const result = await embed(container, specOf(container), {
       renderer: 'svg',
       // nothing that would open or load from another site
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -29,17 +38,4 @@ async function show(embed: Embed, container: HTMLElement): Promise<void> {
   }
 }
 
-const containers = [...document.querySelectorAll<HTMLElement>('[data-vega-spec]')];
-if (containers.length > 0) {
-  // vega, vega-lite and vega-embed are one large chunk: loaded only where a chart is drawn
-  import('vega-embed').then(
-    ({ default: embed }) => containers.forEach((container) => void show(embed, container)),
-    (error: Error) => {
-      for (const container of containers) {
-        container.dataset.state = 'error';
-        const status = container.parentElement?.querySelector<HTMLElement>('.chart-status');
-        if (status) status.textContent = `The chart library could not be loaded (${error.message}); the static rendering below is the same figure.`;
-      }
-    },
-  );
-}
+for (const container of document.querySelectorAll<HTMLElement>('[data-spec]')) void show(container);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getProfile, type Profile } from '../../pipeline/profiles.ts';
 import { run as runBasinModel } from '../../pipeline/experiments/basin-model/step.ts';
-import { basinModelParams } from '../../pipeline/experiments/basin-model/steps.ts';
+import { basinModelParams } from '../../pipeline/experiments/basin-model/experiment.ts';
 import { run as runReluFits } from '../../pipeline/analysis/relu-fits-step.ts';
 import type { ArtifactRef, StepContext } from '../../pipeline/step.ts';
 import { InlineRunner } from '../../pipeline/workers/pool.ts';

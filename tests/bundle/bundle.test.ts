@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runData } from '../../pipeline/data/step.ts';
-import type { TrajectoryInput } from '../../pipeline/experiments/sgd-stages/trajectory.ts';
+import { TRAJECTORY_JOB } from '../../pipeline/experiments/kit/experiment.ts';
+import type { TrajectorySpec } from '../../pipeline/experiments/kit/trajectory.ts';
+import type { TrajectoryJobInput, TrajectoryJobOutput } from '../../pipeline/experiments/kit/trajectory-job.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
 import { writeJobFile } from '../../pipeline/workers/job-file.ts';
 import { WorkerPool } from '../../pipeline/workers/pool.ts';
@@ -88,42 +90,46 @@ describe.skipIf(!archive)('the bundle, unpacked and run with env -i', () => {
     expect(/^vulkan loader (.*)$/m.exec(bundled)![1]).toBe(join(bundle, 'lib', 'vulkan', 'libvulkan.so.1'));
   });
 
-  it('runs a training job to byte-identical checkpoints as the repository, on each CPU kernel provider it carries', async () => {
+  it('runs training jobs to byte-identical checkpoints as the repository, on each CPU kernel provider it carries', async () => {
     const dataDir = join(root, 'data');
     await runData({ profile: getProfile('smoke'), params: { kind: 'synthetic', seed: 3, train: 60, test: 30 }, outDir: dataDir, log: () => {}, progress: () => {} } as never);
+    const net = { width: 4, bnEpsilon: 1e-5, bnCalibration: 60, evalBatch: 60 };
+    // one trajectory of each optimizer: SGD from a kicked random start, full-batch GD in chunks
+    const specs: TrajectorySpec[] = [
+      { name: 'sgd', net, start: { kind: 'init', stream: ['bundle', 'init'] }, perturb: { scale: 0.01, stream: ['bundle', 'kick'] },
+        optimizer: { kind: 'sgd', learningRate: 0.05, batchSize: 20 }, epochs: 3, stream: ['bundle', 'sgd'], confusion: 'last', meta: {} },
+      { name: 'gd', net, start: { kind: 'init', stream: ['bundle', 'init'] },
+        optimizer: { kind: 'gd', learningRate: 0.1, chunkSize: 25 }, epochs: 3, stream: ['bundle', 'gd'], meta: {} },
+    ];
     const providers: Array<{ kernels: string; settings: Record<string, string> }> = [{ kernels: 'wasm-simd', settings: { LANDSCAPE_NATIVE: '0', LANDSCAPE_SIMD: '1' } }];
     if (existsSync(join(bundle, 'native', 'build', 'Release', 'landscape_native.node'))) {
       providers.unshift({ kernels: 'native-openblas', settings: { LANDSCAPE_NATIVE: '1' } });
     }
     for (const { kernels, settings } of providers) {
-      const input = (where: string): TrajectoryInput => ({
-        dataDir,
-        scratchDir: join(root, `scratch-${kernels}-${where}`),
-        seed: 7,
-        net: { width: 4, bnEpsilon: 1e-5, bnCalibration: 60, evalBatch: 60 },
-        sgd: { stages: 1, trajectories: 2, firstPerturbed: 2, epochsPerStage: 3, learningRate: 0.05, batchSize: 20, perturbScale: 0.01 },
-        stage: 1,
-        trajectory: 2,
-        from: { kind: 'init' },
-      });
-      const job = { module: 'pipeline/experiments/sgd-stages/trajectory.ts', fn: 'runTrajectory' };
-      // the repository: the pipeline's own worker pool
-      const pool = new WorkerPool(1, { LANDSCAPE_BACKEND: 'wasm', ...settings });
-      const ours = await pool.run<TrajectoryInput, { engine: { kernels: string } }>({ ...job, input: input('repository'), label: 'repository' }).finally(() => pool.close());
-      // the bundle: a job file, as a batch scheduler would hand it over
-      const jobFile = join(root, `job-${kernels}.json`);
-      await writeJobFile(jobFile, { ...job, input: input('bundle'), label: `bundle ${kernels}` });
-      const { code, output } = await landscape(['worker', '--job', jobFile], { LANDSCAPE_BACKEND: 'wasm', ...settings });
-      expect(code, output).toBe(0);
-      expect(output).toMatch(new RegExp(`^bundle ${kernels}: 3/3 epoch 3/3$`, 'm'));
-      const theirs = JSON.parse(readFileSync(join(root, `job-${kernels}.result.json`), 'utf8')) as typeof ours;
-      expect(theirs.engine.kernels).toBe(kernels);
-      expect(theirs.engine).toEqual(ours.engine);
-      const a = filesOf(input('repository').scratchDir);
-      const b = filesOf(input('bundle').scratchDir);
-      expect(Object.keys(a).length).toBe(8); // weights and record of epochs 0-3
-      expect(Object.keys(b)).toEqual(Object.keys(a));
-      for (const name of Object.keys(a)) expect(b[name]!.equals(a[name]!), `${kernels}: ${name}`).toBe(true);
+      for (const spec of specs) {
+        const what = `${kernels} ${spec.name}`;
+        const input = (where: string): TrajectoryJobInput => ({ dataDir, scratchDir: join(root, `scratch-${kernels}-${spec.name}-${where}`), seed: 7, spec });
+        // the repository: the pipeline's own worker pool
+        const pool = new WorkerPool(1, { LANDSCAPE_BACKEND: 'wasm', ...settings });
+        const ours = await pool
+          .run<TrajectoryJobInput, TrajectoryJobOutput>({ module: TRAJECTORY_JOB, fn: 'runTrajectory', input: input('repository'), label: 'repository' })
+          .finally(() => pool.close());
+        // the bundle: a job file, as a batch scheduler would hand it over
+        const jobFile = join(root, `job-${kernels}-${spec.name}.json`);
+        await writeJobFile(jobFile, { module: TRAJECTORY_JOB, fn: 'runTrajectory', input: input('bundle'), label: what });
+        const { code, output } = await landscape(['worker', '--job', jobFile], { LANDSCAPE_BACKEND: 'wasm', ...settings });
+        expect(code, output).toBe(0);
+        expect(output).toMatch(new RegExp(`^${what}: 3/3 `, 'm'));
+        const theirs = JSON.parse(readFileSync(join(root, `job-${kernels}-${spec.name}.result.json`), 'utf8')) as TrajectoryJobOutput;
+        expect(theirs.engine.kernels).toBe(kernels);
+        expect(theirs.engine).toEqual(ours.engine);
+        expect(theirs.diverged).toBeNull();
+        const a = filesOf(input('repository').scratchDir);
+        const b = filesOf(input('bundle').scratchDir);
+        expect(Object.keys(a).length, what).toBe(8); // weights and record of epochs 0-3
+        expect(Object.keys(b)).toEqual(Object.keys(a));
+        for (const name of Object.keys(a)) expect(b[name]!.equals(a[name]!), `${what}: ${name}`).toBe(true);
+      }
     }
   }, 300_000);
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../pipeline/root.ts';
 import { writeJobFile } from '../../pipeline/workers/job-file.ts';
-import { JOB_MODULES } from '../../pipeline/workers/job-modules.ts';
+import { JOB_MODULES } from '../../pipeline/steps.ts';
 import { entrySource } from '../../tools/bundle/compile.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'landscape-program-'));
@@ -20,7 +20,7 @@ function landscape(args: string[]) {
 }
 
 describe('the bundled program', () => {
-  it('compiles in every job module of JOB_MODULES, each a module with exported functions', async () => {
+  it('compiles in every job module a step declares, each a module with exported functions', async () => {
     const source = entrySource();
     expect(JOB_MODULES.length).toBeGreaterThan(0);
     for (const module of JOB_MODULES) {

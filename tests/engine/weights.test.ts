@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../pipeline/engine/random.ts';
-import { average, flattenAll, flattenLayer, interpolate, layerStd, perturb } from '../../pipeline/engine/weights.ts';
+import { PAPER_LAYERS, weightIndex } from '../../pipeline/engine/net.ts';
+import { average, flattenAll, interpolate, layerStd, perturb } from '../../pipeline/engine/weights.ts';
 
 const model = (...layers: number[][]) => layers.map((l) => Float32Array.from(l));
 
@@ -34,10 +35,16 @@ describe('weight operations', () => {
     expect(() => interpolate(a, model([1, 2], [3]), 0.5)).toThrow(/layer 1/);
   });
 
-  it('flattens one layer or the whole model', () => {
+  it('flattens the whole model', () => {
     const a = model([1, 2], [3, 4, 5]);
-    expect(Array.from(flattenLayer(a, 2))).toEqual([3, 4, 5]);
     expect(Array.from(flattenAll(a))).toEqual([1, 2, 3, 4, 5]);
-    expect(() => flattenLayer(a, 3)).toThrow(/no layer 3/);
+  });
+
+  it('numbers layers as the paper does: the input is layer 1, the convolutions 2-6', () => {
+    expect(PAPER_LAYERS).toEqual([2, 3, 4, 5, 6]);
+    expect(weightIndex(2)).toBe(0);
+    expect(weightIndex(6)).toBe(4);
+    expect(() => weightIndex(1)).toThrow(/layer 1 is the input/);
+    expect(() => weightIndex(7)).toThrow(/layers 2-6/);
   });
 });

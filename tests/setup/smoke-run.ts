@@ -48,7 +48,7 @@ const LOCK = 'lock';
 /**
  * The environment for a child process that builds the site, without what vitest puts into
  * process.env (NODE_ENV=test, and Vite's BASE_URL, MODE, DEV, PROD, SSR, which Astro would take
- * as its own: BASE_URL=/ would override the configured base path).
+ * as its own).
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', ...extra };

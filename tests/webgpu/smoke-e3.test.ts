@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SgdStagesIndex } from '../../pipeline/experiments/sgd-stages/step.ts';
+import { Cache } from '../../pipeline/cache.ts';
+import { readSnapshotIndex, snapshotRows, type SavedEpoch } from '../../pipeline/experiments/kit/snapshots.ts';
 import { gpuCount } from '../../pipeline/engine/gpu-probe.ts';
 import type { RunManifest } from '../../pipeline/runs.ts';
 import { childEnv } from '../setup/smoke-run.ts';
@@ -38,10 +39,10 @@ async function figures(cacheDir: string, env: Record<string, string>): Promise<{
   return { manifest, output, seconds };
 }
 
-async function snapshots(cacheDir: string, manifest: RunManifest): Promise<SgdStagesIndex['snapshots']> {
+async function snapshots(cacheDir: string, manifest: RunManifest): Promise<SavedEpoch[]> {
   const key = manifest.steps.find((s) => s.name === 'experiment:sgd-stages')!.key;
-  const index = JSON.parse(await readFile(join(cacheDir, 'objects', key.slice(0, 2), key, 'snapshots.json'), 'utf8')) as SgdStagesIndex;
-  return index.snapshots;
+  const index = await readSnapshotIndex(new Cache(cacheDir).objectDir(key));
+  return snapshotRows(index).map((r) => r.epoch);
 }
 
 describe.skipIf(!wanted || skipWebgpu())('the smoke profile\'s E3 on webgpu', () => {

@@ -1,4 +1,5 @@
-// The bundle's code: the command line (tools/landscape.ts), the job modules (JOB_MODULES) and
+// The bundle's code: the command line (tools/landscape.ts), the job modules (JOB_MODULES, every
+// module a step declares in its `jobs`) and
 // everything they import, TypeScript and npm packages alike, compiled by esbuild into one ES
 // module, app/landscape.mjs. Left out: Dawn (`webgpu`, a native addon, carried beside it) and
 // the TensorFlow bindings (tfjs-node, which need libtensorflow and are never bundled).
@@ -6,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, type BundleInfo } from '../../pipeline/root.ts';
-import { JOB_MODULES } from '../../pipeline/workers/job-modules.ts';
+import { JOB_MODULES } from '../../pipeline/steps.ts';
 
 export const PROGRAM_FILE = 'app/landscape.mjs';
 const EXTERNAL_PACKAGES = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];

@@ -1,17 +1,13 @@
-// The properties the basin model must show on its computed data. The figures report them and
+// The properties the basin model shows by how it is built: the figures report them with the
+// run's numbers (as properties of the model, never as passed checks of the paper's claims) and
 // the tests assert them; both call these functions on the artifact's contents.
+import type { FigureProperty } from '../../../figures/types.ts';
 import type { InterpolationLine, PerturbResult } from './simulate.ts';
-
-export interface DataCheck {
-  name: string;
-  passed: boolean;
-  detail: string;
-}
 
 /** Share of large-perturbation runs that must end on another floor to count as measurable. */
 export const MIN_LEAVE_SHARE = 0.1;
 
-export function perturbationChecks(p: PerturbResult): DataCheck[] {
+export function perturbationChecks(p: PerturbResult): FigureProperty[] {
   const inside = p.runs.filter((r) => r.norm < p.margin);
   const stayed = inside.filter((r) => r.endBasin === p.startBasin);
   const large = p.runs.filter((r) => r.size === 'large');
@@ -20,18 +16,18 @@ export function perturbationChecks(p: PerturbResult): DataCheck[] {
   return [
     {
       name: 'Perturbations smaller than the margin return to the same basin',
-      passed: inside.length > 0 && stayed.length === inside.length,
+      holds: inside.length > 0 && stayed.length === inside.length,
       detail: `${stayed.length} of ${inside.length} runs perturbed by less than the margin ${fmt(p.margin)} ended on the start floor (basin ${p.startBasin + 1})`,
     },
     {
       name: 'Large perturbations reach other basins',
-      passed: share >= MIN_LEAVE_SHARE,
+      holds: share >= MIN_LEAVE_SHARE,
       detail: `${left.length} of ${large.length} runs after a perturbation of std ${fmt(p.std.large)} ended on another floor (${(100 * share).toFixed(1)}%, needed at least ${100 * MIN_LEAVE_SHARE}%)`,
     },
   ];
 }
 
-export function interpolationChecks(lines: InterpolationLine[]): DataCheck[] {
+export function interpolationChecks(lines: InterpolationLine[]): FigureProperty[] {
   const inner = (line: InterpolationLine): number[] =>
     line.a.flatMap((a, k) => (a >= -1e-12 && a <= 1 + 1e-12 ? [line.loss[k]!] : []));
   const endLoss = (line: InterpolationLine): [number, number] => {
@@ -60,14 +56,14 @@ export function interpolationChecks(lines: InterpolationLine[]): DataCheck[] {
   return [
     {
       name: 'Within a basin the loss stays at or below the mean of the end points',
-      passed: within.length > 0 && withinOk,
+      holds: within.length > 0 && withinOk,
       detail: within.length
         ? `${within.length} lines; largest excess of the loss over the end points' mean on 0 <= a <= 1: ${fmt(worstExcess)}`
         : 'no pair of end points on the same floor',
     },
     {
       name: 'Between basins the loss rises above both end points',
-      passed: between.length > 0 && betweenOk,
+      holds: between.length > 0 && betweenOk,
       detail: between.length
         ? `${between.length} lines; the lowest barrier above the higher end point is ${fmt(lowestBarrier)}`
         : 'no pair of end points on different floors',
@@ -86,7 +82,7 @@ function fmt(v: number): string {
 export function zeroSetCheck(
   floors: { x: number; y: number; r: number }[],
   grids: { level: number; x0: number; y0: number; cell: number; n: number; values: Float32Array }[],
-): DataCheck {
+): FigureProperty {
   let cells = 0;
   let mismatches = 0;
   let lowestWall = Infinity;
@@ -106,7 +102,7 @@ export function zeroSetCheck(
   const levels = [...new Set(grids.map((g) => g.level))].sort((a, b) => a - b).join(', ');
   return {
     name: 'Zero loss exactly on the big floors, at every level',
-    passed: cells > 0 && mismatches === 0,
+    holds: cells > 0 && mismatches === 0,
     detail: `${cells} sampled cells over levels ${levels}: ${mismatches} disagree; the lowest loss off the floors is ${fmt(lowestWall)}`,
   };
 }

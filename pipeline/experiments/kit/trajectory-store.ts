@@ -3,13 +3,14 @@
 // After each epoch the model's weights (all layers, one Float32 file) and that epoch's record
 // (JSON) are written, each to `<name>.tmp` and renamed into place, the record last: a record on
 // disk means its epoch is complete. A killed run resumes from the last complete epoch, and since
-// every random stream is named by (stage, trajectory, epoch), it continues exactly as if it had
-// never stopped.
+// every random stream is named by (trajectory, epoch), it continues exactly as if it had never
+// stopped. A trajectory whose loss stopped being finite gets a `diverged.json`, also written last.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWrite } from '../artifacts.ts';
-import { layerShapes, layerSize, type Weights } from '../engine/net.ts';
-import { flattenAll } from '../engine/weights.ts';
+import { atomicWrite } from '../../artifacts.ts';
+import { layerShapes, layerSize, type Weights } from '../../engine/net.ts';
+import { flattenAll } from '../../engine/weights.ts';
+import type { Divergence } from './trajectory.ts';
 
 export class TrajectoryStore<R> {
   private readonly dir: string;
@@ -62,5 +63,18 @@ export class TrajectoryStore<R> {
     let n = 0;
     while (n < maxEpochs && (await this.record(n)) !== null) n++;
     return n;
+  }
+
+  async markDiverged(divergence: Divergence): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await atomicWrite(join(this.dir, 'diverged.json'), JSON.stringify(divergence));
+  }
+
+  async diverged(): Promise<Divergence | null> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, 'diverged.json'), 'utf8')) as Divergence;
+    } catch {
+      return null;
+    }
   }
 }

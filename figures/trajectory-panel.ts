@@ -1,0 +1,60 @@
+// One MDS panel of saved models: a label per model in its trajectory's colour, consecutive
+// epochs of a trajectory joined by a faint line. Shared by every trajectory map (E3, E4, E5).
+// The rows come from a table named 'points' with columns view, x, y, path, epoch, trajectory
+// and the label field; the panel keeps the rows of its view.
+
+const PANEL_SIZE = 300;
+
+// the same colour encoding in both layers, so vega-lite merges them into one legend
+const TRAJECTORY_COLOR = {
+  field: 'trajectory',
+  type: 'nominal' as const,
+  scale: { scheme: 'category10' },
+  legend: { title: 'trajectory', orient: 'right' as const },
+};
+
+export interface PanelOptions {
+  title: string;
+  subtitle?: string;
+  view: string;
+  /** the field drawn as each point's label: a number (epoch) or preformatted text */
+  label: 'epoch' | 'trainErrorLabel';
+}
+
+export function trajectoryPanel({ title, subtitle, view, label }: PanelOptions) {
+  return {
+    title: { text: title, anchor: 'start' as const, fontSize: 13, ...(subtitle ? { subtitle, subtitleFontSize: 10, subtitleColor: '#666' } : {}) },
+    width: PANEL_SIZE,
+    height: PANEL_SIZE,
+    data: { name: 'points' },
+    transform: [{ filter: { field: 'view', equal: view } }],
+    layer: [
+      {
+        mark: { type: 'line' as const, strokeWidth: 0.8, opacity: 0.35 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' as const, title: 'MDS dimension 1', axis: { labels: false, ticks: false } },
+          y: { field: 'y', type: 'quantitative' as const, title: 'MDS dimension 2', axis: { labels: false, ticks: false } },
+          detail: { field: 'path', type: 'nominal' as const },
+          order: { field: 'epoch', type: 'quantitative' as const },
+          color: TRAJECTORY_COLOR,
+        },
+      },
+      {
+        mark: { type: 'text' as const, fontSize: 9, fontWeight: 'bold' as const },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' as const },
+          y: { field: 'y', type: 'quantitative' as const },
+          text: { field: label, type: label === 'epoch' ? ('quantitative' as const) : ('nominal' as const) },
+          color: TRAJECTORY_COLOR,
+          tooltip: [
+            { field: 'stage', type: 'quantitative' as const },
+            { field: 'trajectory', type: 'nominal' as const },
+            { field: 'epoch', type: 'quantitative' as const, title: 'epoch (from the start)' },
+            { field: 'trainError', type: 'quantitative' as const, format: '.1%', title: 'train error' },
+            { field: 'testError', type: 'quantitative' as const, format: '.1%', title: 'test error' },
+          ],
+        },
+      },
+    ],
+  };
+}

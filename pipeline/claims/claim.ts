@@ -1,0 +1,35 @@
+// How a claim of the paper is declared: once, beside the experiment whose artifacts it reads
+// (`<experiment>/claims.ts` exports `claims: ClaimDecl[]`). A claim must be able to fail on real
+// data; what holds by construction belongs in the tests.
+import type { Regime } from '../experiments/kit/regime.ts';
+import type { ArtifactRef } from '../step.ts';
+
+export interface ClaimInputs {
+  /** the artifacts of the claim group's input steps, by step name */
+  inputs: Record<string, ArtifactRef>;
+}
+
+export type ClaimOutcome =
+  | { passed: boolean; numbers: Record<string, number | null>; summary: string }
+  | { notApplicable: string; numbers?: Record<string, number | null>; summary?: string };
+
+export interface ClaimDecl {
+  id: string;
+  statement: string;
+  figures: string[];
+  threshold: string;
+  /** a claim about networks that fit their data is not applicable to a run that does not */
+  needsRegime?: boolean;
+  evaluate(ctx: ClaimInputs): Promise<ClaimOutcome>;
+}
+
+/** What a claims module exports. */
+export interface ClaimModule {
+  claims: ClaimDecl[];
+  /** the run's regime, for claims that need it (required when any claim does) */
+  regime?: (ctx: ClaimInputs) => Promise<Regime>;
+}
+
+export function notApplicable(reason: string, numbers?: Record<string, number | null>): ClaimOutcome {
+  return { notApplicable: reason, ...(numbers ? { numbers } : {}) };
+}

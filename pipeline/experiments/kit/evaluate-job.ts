@@ -1,0 +1,63 @@
+// Evaluates models that are built from saved ones (averages, interpolations) as a worker job: one
+// network per job, its weights replaced model after model. Batch norm uses the statistics of the
+// calibration images of the training set, recomputed for every model (engine/evaluate.ts).
+import { loadDatasetCached } from '../../data/cached.ts';
+import { fingerprintOf, initEngine } from '../../engine/backend.ts';
+import type { EngineFingerprint } from '../../engine/fingerprint.ts';
+import { evaluateModel } from '../../engine/evaluate.ts';
+import { Net } from '../../engine/model.ts';
+import type { NetSettings } from '../../profiles/net.ts';
+import type { JobReport } from '../../workers/pool.ts';
+import { mixModels, type ModelMix } from './models.ts';
+
+export interface ModelToEvaluate {
+  name: string;
+  mix: ModelMix;
+  /** keep the confusion matrices (train and test) */
+  confusion?: boolean;
+}
+
+export interface ModelEvaluation {
+  trainError: number;
+  trainLoss: number;
+  testError: number;
+  testLoss: number;
+  confusion?: { train: number[]; test: number[] };
+}
+
+export interface EvaluateJobInput {
+  dataDir: string;
+  net: NetSettings;
+  models: ModelToEvaluate[];
+}
+
+export interface EvaluateJobOutput {
+  engine: EngineFingerprint;
+  evaluations: Record<string, ModelEvaluation>;
+}
+
+export async function evaluateModels(input: EvaluateJobInput, report: JobReport): Promise<EvaluateJobOutput> {
+  const engine = await initEngine();
+  const data = await loadDatasetCached(input.dataDir);
+  const evaluations: Record<string, ModelEvaluation> = {};
+  let net: Net | null = null;
+  try {
+    for (const [i, model] of input.models.entries()) {
+      const weights = await mixModels(model.mix);
+      if (net) net.setWeights(weights);
+      else net = new Net(input.net.width, weights, input.net.bnEpsilon);
+      const e = await evaluateModel(net, data.train, { train: data.train, test: data.test }, input.net);
+      evaluations[model.name] = {
+        trainError: e['train']!.error,
+        trainLoss: e['train']!.loss,
+        testError: e['test']!.error,
+        testLoss: e['test']!.loss,
+        ...(model.confusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
+      };
+      report(i + 1, input.models.length, model.name);
+    }
+  } finally {
+    net?.dispose();
+  }
+  return { engine: fingerprintOf(engine), evaluations };
+}

@@ -1,0 +1,99 @@
+// One trajectory as a worker job: build its start (a random model, or another trajectory's
+// checkpoint, kicked by k x S noise when asked), train epoch by epoch with SGD or full-batch GD,
+// evaluate and checkpoint after every epoch. Everything it needs is in its input; everything it
+// produces goes to its checkpoint folder, so the job resumes wherever it was stopped.
+import { loadDatasetCached } from '../../data/cached.ts';
+import { fingerprintOf, initEngine } from '../../engine/backend.ts';
+import type { EngineFingerprint } from '../../engine/fingerprint.ts';
+import { evaluateModel } from '../../engine/evaluate.ts';
+import { Net, type Split } from '../../engine/model.ts';
+import { initWeights, type Weights } from '../../engine/net.ts';
+import { Rng } from '../../engine/random.ts';
+import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
+import { perturb } from '../../engine/weights.ts';
+import type { JobReport } from '../../workers/pool.ts';
+import type { Divergence, EpochRecord, TrajectorySpec } from './trajectory.ts';
+import { TrajectoryStore } from './trajectory-store.ts';
+
+export interface TrajectoryJobInput {
+  dataDir: string;
+  scratchDir: string;
+  /** the root seed every stream of the spec is drawn under */
+  seed: number;
+  spec: TrajectorySpec;
+}
+
+export interface TrajectoryJobOutput {
+  engine: EngineFingerprint;
+  /** epochs found complete in the checkpoint folder when the job started */
+  resumedAfter: number;
+  diverged: Divergence | null;
+}
+
+export async function startWeights(input: TrajectoryJobInput): Promise<Weights> {
+  const { seed, spec } = input;
+  let start: Weights;
+  if (spec.start.kind === 'init') {
+    start = initWeights(spec.net.width, new Rng(seed, ...spec.start.stream));
+  } else {
+    const from = new TrajectoryStore(input.scratchDir, spec.start.name, spec.net.width);
+    if (!(await from.record(spec.start.epoch))) {
+      const why = (await from.diverged()) ? 'it diverged before that epoch' : 'it has no checkpoint of that epoch';
+      throw new Error(`${spec.name} starts from ${spec.start.name} at epoch ${spec.start.epoch}, but ${why}`);
+    }
+    start = await from.weights(spec.start.epoch);
+  }
+  return spec.perturb ? perturb(start, spec.perturb.scale, new Rng(seed, ...spec.perturb.stream)) : start;
+}
+
+export async function runTrajectory(input: TrajectoryJobInput, report: JobReport): Promise<TrajectoryJobOutput> {
+  const { spec } = input;
+  const engine = await initEngine();
+  const store = new TrajectoryStore<EpochRecord>(input.scratchDir, spec.name, spec.net.width);
+  const done = await store.completed(spec.epochs + 1);
+  const finished = (diverged: Divergence | null): TrajectoryJobOutput => ({ engine: fingerprintOf(engine), resumedAfter: Math.max(0, done - 1), diverged });
+  const known = await store.diverged();
+  if (known) return finished(known);
+
+  const data = await loadDatasetCached(input.dataDir);
+  const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon);
+  const splits = { train: data.train, test: data.test };
+  const record = async (epoch: number, running: EpochStats | null): Promise<EpochRecord> => {
+    const e = await evaluateModel(net, data.train, splits, spec.net);
+    const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && epoch === spec.epochs);
+    return {
+      epoch,
+      trainError: e['train']!.error,
+      trainLoss: e['train']!.loss,
+      testError: e['test']!.error,
+      testLoss: e['test']!.loss,
+      runningLoss: running?.loss ?? null,
+      runningError: running?.error ?? null,
+      ...(keepConfusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
+    };
+  };
+  try {
+    if (done === 0) await store.save(0, await net.getWeights(), await record(0, null));
+    for (let epoch = Math.max(1, done); epoch <= spec.epochs; epoch++) {
+      const running = await trainEpoch(net, data.train, input, epoch);
+      if (!Number.isFinite(running.loss)) {
+        // a diverged model has no meaningful weights: stop here and say where it happened
+        const divergence = { epoch, loss: String(running.loss) };
+        await store.markDiverged(divergence);
+        return finished(divergence);
+      }
+      await store.save(epoch, await net.getWeights(), await record(epoch, running));
+      report(epoch, spec.epochs, `epoch ${epoch}/${spec.epochs}`);
+    }
+  } finally {
+    net.dispose();
+  }
+  return finished(null);
+}
+
+function trainEpoch(net: Net, train: Split, input: TrajectoryJobInput, epoch: number): Promise<EpochStats> {
+  const { optimizer, stream } = input.spec;
+  if (optimizer.kind === 'gd') return bgdEpoch(net, train, optimizer.learningRate, optimizer.chunkSize);
+  const order = new Rng(input.seed, ...stream, epoch, 'order').permutation(train.count);
+  return sgdEpoch(net, train, optimizer.learningRate, optimizer.batchSize, order);
+}

@@ -1,0 +1,62 @@
+// What a training trajectory is, as data: where it starts, how it is kicked, how it trains and
+// which random streams it draws from. An experiment step describes its trajectories with these
+// and hands them to `runTrajectories`; the job that trains one runs in a worker process.
+import type { NetSettings } from '../../profiles/net.ts';
+
+/**
+ * A random stream is named by the path of what it serves, under the root seed (engine/random.ts):
+ * a resumed run, or the same job on another worker, draws exactly the same numbers.
+ */
+export type Stream = Array<string | number>;
+
+export type Start =
+  /** a fresh random model from the stream */
+  | { kind: 'init'; stream: Stream }
+  /** the weights another trajectory of the same step saved at `epoch` */
+  | { kind: 'trajectory'; name: string; epoch: number };
+
+export type Optimizer =
+  /** plain SGD, mini-batches in an order drawn per epoch from `<stream>/<epoch>/order` */
+  | { kind: 'sgd'; learningRate: number; batchSize: number }
+  /** full-batch gradient descent: one step per epoch on the gradient of the whole training set */
+  | { kind: 'gd'; learningRate: number; chunkSize: number };
+
+export interface TrajectorySpec {
+  /** unique within the step; names its checkpoint folder */
+  name: string;
+  net: NetSettings;
+  start: Start;
+  /** Gaussian noise of std scale x S added to every layer of the start (S: that layer's weight std) */
+  perturb?: { scale: number; stream: Stream };
+  optimizer: Optimizer;
+  /** epochs trained; epochs 0 (the start) to `epochs` are saved */
+  epochs: number;
+  /** the prefix of the per-epoch streams */
+  stream: Stream;
+  /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
+  confusion?: 'none' | 'last' | 'every';
+  /** labels kept with the trajectory in the artifact (stage, trajectory, k, ...) */
+  meta: Record<string, string | number>;
+}
+
+/** One saved model: the end of an epoch (epoch 0 is the trajectory's start). */
+export interface EpochRecord {
+  epoch: number;
+  trainError: number;
+  trainLoss: number;
+  testError: number;
+  testLoss: number;
+  /** mean loss and error over the epoch's steps, while training (null at epoch 0) */
+  runningLoss: number | null;
+  runningError: number | null;
+  /** row = true class, column = predicted, row-major 10 x 10 counts */
+  confusion?: { train: number[]; test: number[] };
+}
+
+/** A trajectory stopped because its loss stopped being a finite number. */
+export interface Divergence {
+  /** the epoch whose training produced the non-finite loss (its weights are not kept) */
+  epoch: number;
+  /** the loss it reached, as text ('NaN', 'Infinity'): JSON has no such numbers */
+  loss: string;
+}
