@@ -14,7 +14,8 @@ import { createReporter, type Reporter } from './progress.ts';
 import { executePlan, type StepOutcome } from './runner.ts';
 import { InlineRunner, WorkerPool } from './workers/pool.ts';
 import { availableParallelism } from 'node:os';
-import { environment, figureRecords, gitState, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
+import { gitState } from './root.ts';
+import { environment, figureRecords, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
 
 export interface FiguresOptions {
   profile: string;
@@ -101,7 +102,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
   };
 
   const workers = options.jobs ?? defaultJobs(plan.engine);
-  const jobs = workers > 1 ? new WorkerPool(workers, options.repoRoot) : new InlineRunner(options.repoRoot);
+  const jobs = workers > 1 ? new WorkerPool(workers) : new InlineRunner();
   let outcomes: StepOutcome[];
   try {
     outcomes = await executePlan(plan, { cache, reporter, repoRoot: options.repoRoot, force: options.force ?? false, jobs });

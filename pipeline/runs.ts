@@ -1,7 +1,6 @@
 // Run manifests: cache/runs/<id>.json says exactly what one `npm run figures` ran, with what,
 // how long each step took, which steps were reused, and the hashes of every figure's files.
 // The site and the diff read these manifests and the objects they name, nothing else.
-import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -64,16 +63,6 @@ export const NO_MODULE_REASON = 'not computed yet: no figure module';
 export function newRunId(profile: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace('Z', '');
   return `${stamp}-${profile}`;
-}
-
-export function gitState(repoRoot: string): RunManifest['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
-  }
 }
 
 export function environment(): RunManifest['environment'] {
