@@ -4,6 +4,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactRef } from './step.ts';
 
+/**
+ * Writes a file whole or not at all, through a temporary file of its own (two processes writing
+ * the same path never share one): atomic-write.ts.
+ */
+export { writeAtomic as atomicWrite } from './atomic-write.ts';
+
 export async function writeJson(dir: string, name: string, value: unknown): Promise<void> {
   const path = join(dir, name);
   await mkdir(dirname(path), { recursive: true });

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // `npm run site`: (re)build the static site from a run manifest, without running the pipeline.
 import { chalk, minimist } from 'zx';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cache } from './cache.ts';
 import { newestOkRun, readRunManifestFile } from './runs.ts';
 import { checkFolders } from './preflight.ts';
 import { buildSite } from './site.ts';
 import { formatSeconds } from './progress.ts';
+import { diffRuns } from './diff/compare.ts';
+import { conclusion } from './diff/format.ts';
+import { RunNameError, resolveRun } from './diff/resolve.ts';
+import { writeSiteBundle } from './diff/write.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,6 +23,10 @@ Builds the reproducibility site from a run manifest (by default the newest succe
 
 Options
   --run <id>            the run to show (see cache/runs/)
+  --diff <run>          add a page comparing the run shown with this one (an id, latest,
+                        latest~N, a site folder or a run manifest, as for npm run diff): every
+                        figure's verdict, A and B side by side, the pixel diff, an overlay of
+                        both runs' data, the numbers, and the settings that differ
   --cache-dir <dir>     where artifacts and run manifests live (default: cache)
   --site-dir <dir>      where the site is built (default: dist)
   -h, --help            show this help
@@ -26,23 +36,23 @@ built; 1 the build failed; 2 a usage error or bad input (no such run, a damaged 
 folder that cannot be written).
 `;
 
-/** exit code 2: bad input (an unknown option, no such run); 1: the build itself failed */
-function fail(message, code = 1) {
+/** One line on stderr; status 2 for bad input (an unknown option, no such run, a damaged one), else 1. */
+function fail(message, status = 1) {
   console.error(chalk.red(`site: ${message}`));
-  process.exit(code);
+  process.exit(status);
 }
 
 async function main() {
   const unknown = [];
   const args = minimist(process.argv.slice(2), {
-    string: ['run', 'cache-dir', 'site-dir'],
+    string: ['run', 'diff', 'cache-dir', 'site-dir'],
     boolean: ['help'],
     alias: { h: 'help' },
     unknown: (flag) => (unknown.push(flag), false),
   });
   if (unknown.length) fail(`${unknown[0].startsWith('-') ? 'unknown option' : 'unexpected argument'} ${unknown[0]} (see --help)`, 2);
   if (args.help) return void process.stdout.write(HELP);
-  for (const flag of ['run', 'cache-dir', 'site-dir']) {
+  for (const flag of ['run', 'diff', 'cache-dir', 'site-dir']) {
     if (args[flag] === '' || Array.isArray(args[flag])) fail(`--${flag} needs one value`, 2);
   }
   if (args.run !== undefined && !/^[\w.-]+$/.test(args.run)) fail(`--run takes a run id (a name in the cache's runs/ folder), got '${args.run}'`, 2);
@@ -64,16 +74,26 @@ async function main() {
   } catch (error) {
     fail(error.message, 2);
   }
-  const id = manifest.id;
-  const site = await buildSite({
-    repoRoot,
-    cache,
-    manifest,
-    manifestPath,
-    outDir: siteDir,
-    force: true,
-  });
-  console.log(`site ${site.status} in ${formatSeconds(site.seconds)} from run ${id}: ${site.dir}/index.html`);
+  const id = basename(manifestPath, '.json');
+  const compared = args.diff ? await diffBundle(args.diff, id, cache.root) : null;
+  const diffDir = compared?.dir;
+  try {
+    const site = await buildSite({ repoRoot, cache, manifest, manifestPath, outDir: siteDir, force: true, diffDir });
+    console.log(`site ${site.status} in ${formatSeconds(site.seconds)} from run ${id}: ${site.dir}/index.html`);
+    if (compared) console.log(`diff page: ${join(site.dir, 'diff', encodeURIComponent(compared.other), 'index.html')}`);
+  } finally {
+    if (diffDir) await rm(dirname(diffDir), { recursive: true, force: true });
+  }
 }
 
-main().catch((error) => fail(error?.message ?? String(error)));
+/** The comparison of `other` (A) with the run shown (B), as a bundle for the diff page. */
+async function diffBundle(other, shown, cacheDir) {
+  const [a, b] = await Promise.all([resolveRun(other, { cacheDir }), resolveRun(shown, { cacheDir })]);
+  const diff = await diffRuns(a, b, { tolerance: { abs: 0, rel: 0 }, visuals: true, threads: availableParallelism() });
+  console.log(`compared with ${diff.a.id}: ${conclusion(diff)}`);
+  const dir = join(await mkdtemp(join(tmpdir(), 'landscape-diff-')), 'bundle');
+  await writeSiteBundle(diff, dir);
+  return { dir, other: diff.a.id };
+}
+
+main().catch((error) => fail(error?.message ?? String(error), error instanceof RunNameError ? 2 : 1));

@@ -11,6 +11,7 @@ import { canonicalJson, listFiles, sha256, sha256File, type Cache } from './cach
 import { acquireLock } from './lock.ts';
 import type { RunManifest } from './runs.ts';
 import { trace } from './trace.ts';
+import { BUNDLE_FILE } from './diff/write.ts';
 
 /** What the site is made of, besides the run it shows. */
 const SITE_SOURCES = ['astro.config.mjs', 'src', 'content', 'public', 'figures/catalog.ts'];
@@ -25,6 +26,8 @@ export interface SiteOptions {
   force?: boolean;
   /** told when another process is building the same folder and this build waits for it */
   onWait?: (holder: string) => void;
+  /** a diff bundle (pipeline/diff/write.ts) for the site's diff page; none: no diff page */
+  diffDir?: string;
 }
 
 export interface SiteResult {
@@ -48,6 +51,8 @@ async function siteKey(options: SiteOptions): Promise<string> {
     canonicalJson({
       sources,
       profile: manifest.profile.name,
+      overrides: manifest.overrides ?? {},
+      diff: options.diffDir ? await sha256File(join(options.diffDir, BUNDLE_FILE)) : null,
       figures: manifest.figures,
       dataset: manifest.dataset?.key ?? null,
       engine: manifest.engine ? [manifest.engine.backend, manifest.engine.provider, manifest.engine.tfjs] : null,
@@ -87,6 +92,7 @@ async function buildLocked(options: SiteOptions, outDir: string): Promise<SiteRe
     LANDSCAPE_RUN_MANIFEST: resolve(options.manifestPath),
     LANDSCAPE_CACHE_DIR: options.cache.root,
     LANDSCAPE_SITE_DIR: outDir,
+    LANDSCAPE_DIFF_DIR: options.diffDir ? resolve(options.diffDir) : '',
     ASTRO_TELEMETRY_DISABLED: '1',
   };
   const astro = join(options.repoRoot, 'node_modules', '.bin', 'astro');
