@@ -4,6 +4,7 @@ import { catalogEntry } from '../../figures/catalog.ts';
 import type { FigureModule, FigureOutput } from '../../figures/types.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
 import type { ArtifactRef } from '../../pipeline/step.ts';
+import { toyArtifacts } from '../bgd-branches/toy.ts';
 import { basinModelArtifact, reluFitsArtifact } from './smoke-artifacts.ts';
 
 const FIGURES = ['fig-01', 'fig-06', 'fig-07', 'fig-08', 'fig-39'];
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const inputs: Record<string, ArtifactRef> = {
     'experiment:basin-model': await basinModelArtifact('smoke'),
     'analysis:relu-fits': await reluFitsArtifact('smoke'),
+    // panel F of Figure 1 is Figure 4's map: a toy E4 stands in for it
+    ...(await toyArtifacts()).inputs,
   };
   for (const id of FIGURES) {
     const build = catalogEntry(id).build;
@@ -86,9 +89,13 @@ describe('basin-model and ReLU-fit figures (smoke profile)', () => {
     expect(names('fig-06')).toEqual(['Zero loss exactly on the big floors, at every level']);
   });
 
-  it('marks panel F of Figure 1 as pending until E4 exists', () => {
-    const missing = outputs.get('fig-01')!.missing ?? [];
-    expect(missing).toHaveLength(1);
-    expect(missing[0]).toMatch(/^F: .*pending until E4/);
+  it('draws panel F of Figure 1 from E4: the map of Figure 4, nothing missing', () => {
+    const out = outputs.get('fig-01')!;
+    expect(out.missing ?? []).toEqual([]);
+    expect(out.tables['points']!.length).toBeGreaterThan(0);
+    expect(out.tables['points']!.every((p) => p['view'] === 'k-0.25')).toBe(true);
+    expect(out.caption).toMatch(/\*\*F\*\* The map of Figure 4 \(experiment E4\)/);
+    expect(out.caption).not.toMatch(/pending|not computed yet/);
+    expect(out.regime).toMatchObject({ atZero: expect.any(Boolean) });
   });
 });
