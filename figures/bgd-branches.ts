@@ -104,10 +104,11 @@ function curvePanel(field: 'trainError' | 'testError', title: string, order: str
   };
 }
 
-/** The regime of E4: the main trajectory and every branch at their last epoch. */
-export function bgdRegime(run: BgdRun): Regime {
-  const finals = [run.main, ...run.branches.map((b) => b.branch)].map((t) => lastEpoch(t).trainError);
-  return regimeOf(finals, `the main BGD trajectory and its ${run.branches.length} branches`);
+/** The regime of a figure of noise level k: the main trajectory and those branches at their last epoch. */
+export function bgdRegime(run: BgdRun, k: number): Regime {
+  const branches = run.at(k);
+  const finals = [run.main, ...branches.map((b) => b.branch)].map((t) => lastEpoch(t).trainError);
+  return regimeOf(finals, `the main BGD trajectory and its ${branches.length} branches kicked by ${k} x S`);
 }
 
 /** The first training epoch from which the main trajectory stays at (near) zero training error. */
@@ -177,17 +178,25 @@ export const figure: FigureModule<BgdMapParams> = {
     if (!bgd.noise.includes(k)) throw new Error(`noise ${k} x S is not in this run (it has ${bgd.noise.join(', ')})`);
     const view = mdsView(mds, noiseView(k));
     const order = legendOrder(run);
-    const map = trajectoryPanel({ title: `${kind === 'noise' ? 'A   ' : ''}layer ${layer}, ${view.label}`, subtitle: describeQuality(view), view: view.id, label: 'trainErrorLabel', tooltip: BGD_TOOLTIP, trajectories: order, size: 380 });
-    const curves = kind === 'noise' ? [curvePanel('trainError', 'B   training error', order), curvePanel('testError', 'C   test error', order)] : [];
     const title = kind === 'noise' ? `BGD branches with noise ${k} x S (layer ${layer})` : `BGD branches, layer ${layer} (noise ${k} x S)`;
-    const spec = {
-      title: { text: title, fontSize: 15 },
-      ...(curves.length ? { vconcat: [map, { hconcat: curves }] } : { vconcat: [map] }),
-      resolve: { scale: { color: 'shared' } },
-      config: { view: { stroke: '#ddd' }, concat: { spacing: 24 } },
-    } as TopLevelSpec;
+    const config = { view: { stroke: '#ddd' }, concat: { spacing: 24 } };
+    const panel = { view: view.id, label: 'trainErrorLabel' as const, tooltip: BGD_TOOLTIP, trajectories: order, subtitle: describeQuality(view) };
+    // Figure 4 and its layers: the map alone, large; 29-30: the map above the error curves
+    const spec = (
+      kind === 'map'
+        ? { ...trajectoryPanel({ ...panel, title, size: 520 }), config }
+        : {
+            title: { text: title, fontSize: 15 },
+            vconcat: [
+              trajectoryPanel({ ...panel, title: `A   ${view.label}`, size: 420 }),
+              { hconcat: [curvePanel('trainError', 'B   training error', order), curvePanel('testError', 'C   test error', order)] },
+            ],
+            resolve: { scale: { color: 'shared' } },
+            config,
+          }
+    ) as TopLevelSpec;
 
-    const regime = bgdRegime(run);
+    const regime = bgdRegime(run, k);
     const caption = [
       describeBgd(run, data, k),
       describeMap(layer, bgd.mapEvery),
@@ -201,7 +210,7 @@ export const figure: FigureModule<BgdMapParams> = {
     ].join('\n\n');
     return {
       spec,
-      tables: { points: bgdPointRows(run, mds, [view.id]), ...(curves.length ? { curves: curveRows(run, k) } : {}), panels: [panelRow(view)] },
+      tables: { points: bgdPointRows(run, mds, [view.id]), ...(kind === 'noise' ? { curves: curveRows(run, k) } : {}), panels: [panelRow(view)] },
       caption,
       regime,
     };

@@ -233,7 +233,7 @@ export const figure: FigureModule<BasinModelParams> = {
     const large = p.runs.filter((r) => r.size === 'large');
     const home = (rs: typeof small) => rs.filter((r) => r.endBasin === p.startBasin).length;
     const properties = [...perturbationChecks(p), ...interpolationChecks(a.interpolation)];
-    const regime = bgdRegime(bgd.run);
+    const regime = bgdRegime(bgd.run, noise);
     const s = a.params;
     const caption = [
       `The paper's picture of the loss surface of an overparametrized network, computed instead of drawn: a landscape that is a set of ` +
