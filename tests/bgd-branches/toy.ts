@@ -52,7 +52,7 @@ async function build(): Promise<ToyArtifacts> {
     inputs,
     outDir: join(root, name),
     scratchDir: join(root, `${name}-scratch`),
-    jobs: new InlineRunner(process.cwd()),
+    jobs: new InlineRunner(),
     engine: predictFingerprint(),
     progress: () => {},
     log: () => {},

@@ -33,7 +33,7 @@ function context(name: string, logs: string[] = [], progress: number[] = []): St
     inputs: { data: { step: 'data', key: 'toy', dir: dataDir } },
     outDir: join(root, name, 'out'),
     scratchDir: join(root, name, 'scratch'),
-    jobs: new InlineRunner(process.cwd()),
+    jobs: new InlineRunner(),
     engine: predictFingerprint(),
     progress: (done) => progress.push(done),
     log: (m) => logs.push(m),
