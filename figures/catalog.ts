@@ -71,6 +71,18 @@ function sgdMap(kind: SgdMapKind, layer: PaperLayer, stage?: number): FigureBuil
   };
 }
 
+/**
+ * The E4 map family (figures/bgd-branches.ts): Figure 4 and its other layers (kind 'map', the
+ * first noise level), and the larger kicks with their error curves (kind 'noise', layer 2).
+ */
+function bgdMap(kind: 'map' | 'noise', layer: PaperLayer, noise = 0): FigureBuild {
+  return {
+    module: 'figures/bgd-branches.ts',
+    inputs: ['experiment:bgd-branches', mdsStepName('bgd-branches', layer)],
+    params: (p) => ({ kind, layer, ...(kind === 'noise' ? { k: p.bgdBranches.noise[noise] } : {}), data: p.data }),
+  };
+}
+
 const stageFigure = (number: number, stage: number): CatalogEntry =>
   fig(number, `SGD trajectories of stage ${stage} (layer 2)`, 'reconstructed', ['E3'], 'sgd', `MDS of the layer-2 snapshots of stage ${stage} alone.`, sgdMap('stage', 2, stage));
 
@@ -78,10 +90,10 @@ const layerFigure = (number: number, layer: PaperLayer): CatalogEntry =>
   fig(number, `SGD trajectories across stages (layer ${layer})`, 'reconstructed', ['E3'], 'sgd', `Figure 3 for layer ${layer}: MDS of all stages and of stages 5-12.`, sgdMap('layer', layer));
 
 export const CATALOG: CatalogEntry[] = [
-  fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model', 'experiment:bgd-branches', mdsStepName('bgd-branches', 2)], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.'),
   fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', sgdMap('overview', 2)),
-  fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.'),
+  fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.', bgdMap('map', 2)),
   fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.'),
   fig(6, 'The basin-fractal model', 'reconstructed', ['E1'], 'basins', 'The model landscape with 1, 2 and 3 levels of smaller basins on the walls: a 1-D profile and a 2-D heatmap of each.', { module: 'figures/fig-06.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(7, 'Training dynamics on the basin model', 'reconstructed', ['E1'], 'basins', 'Parallel and branched noisy gradient descent runs drawn over the basin-fractal landscape, with loss against step.', { module: 'figures/fig-07.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
@@ -90,12 +102,12 @@ export const CATALOG: CatalogEntry[] = [
   ...[2, 3, 4, 6, 7, 8, 9, 10, 11, 12].map((stage, i) => stageFigure(10 + i, stage)),
   fig(20, 'All stages labelled by training error (layer 2)', 'reconstructed', ['E3'], 'sgd', 'The MDS of all stages, each point labelled by the training error of its model.', sgdMap('error-labels', 2)),
   ...([3, 4, 5, 6] as const).map((layer, i) => layerFigure(21 + i, layer)),
-  fig(25, 'BGD branches (layer 3)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 3.'),
-  fig(26, 'BGD branches (layer 4)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 4.'),
-  fig(27, 'BGD branches (layer 5)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 5.'),
-  fig(28, 'BGD branches (layer 6)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 6.'),
-  fig(29, 'BGD branches with noise 0.5 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 0.5, with the error curves of the main trajectory and the branches.'),
-  fig(30, 'BGD branches with noise 1.0 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 1.0, with the error curves of the main trajectory and the branches.'),
+  fig(25, 'BGD branches (layer 3)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 3.', bgdMap('map', 3)),
+  fig(26, 'BGD branches (layer 4)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 4.', bgdMap('map', 4)),
+  fig(27, 'BGD branches (layer 5)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 5.', bgdMap('map', 5)),
+  fig(28, 'BGD branches (layer 6)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 6.', bgdMap('map', 6)),
+  fig(29, 'BGD branches with noise 0.5 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 0.5, with the error curves of the main trajectory and the branches.', bgdMap('noise', 2, 1)),
+  fig(30, 'BGD branches with noise 1.0 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 1.0, with the error curves of the main trajectory and the branches.', bgdMap('noise', 2, 2)),
   fig(31, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3."),
   fig(32, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4."),
   fig(33, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5."),

@@ -1,7 +1,10 @@
 // Figure 1: the landscape as a collection of basins, drawn from the basin model (E1). Panels A-E
-// and G-H are views of the computed model and its simulations; panel F (the BGD trajectories of
-// Figure 4) needs E4 and is reported as pending until it exists.
+// and G-H are views of the computed model and its simulations; panel F is the map of Figure 4 (the
+// BGD trajectories of E4, layer 2, the first noise level), drawn by the E4 family's pieces.
 import type { TopLevelSpec } from 'vega-lite';
+import { describeQuality, mdsView } from '../pipeline/analysis/trajectory-mds/artifact.ts';
+import { noiseView } from '../pipeline/experiments/bgd-branches/experiment.ts';
+import { describeRegime } from '../pipeline/experiments/kit/regime.ts';
 import { interpolationChecks, perturbationChecks } from '../pipeline/experiments/basin-model/checks.ts';
 import type { BasinModelParams } from '../pipeline/experiments/basin-model/artifact.ts';
 import {
@@ -18,6 +21,8 @@ import {
   round,
   windowOf,
 } from './basin-panels.ts';
+import { BGD_TOOLTIP, bgdPointRows, bgdRegime, describeOutcome, legendOrder, loadBgd } from './bgd-branches.ts';
+import { trajectoryPanel } from './trajectory-panel.ts';
 import type { FigureModule, Row } from './types.ts';
 
 const SIDE = 220;
@@ -170,14 +175,20 @@ export const figure: FigureModule<BasinModelParams> = {
       ],
     };
 
-    const panelF = {
-      title: panelTitle('F', 'BGD trajectories of Figure 4'),
-      width: SIDE * 0.9,
-      height: SIDE * 0.75,
-      data: { name: 'pending' },
-      mark: { type: 'text' as const, fontSize: 11, color: '#666666', lineBreak: '\n' },
-      encoding: { text: { field: 'text', type: 'nominal' as const } },
-    };
+    // F: Figure 4's map; its trajectory colours by stroke and fill, apart from the shared loss colours
+    const bgd = await loadBgd(ctx.inputs, 2);
+    const noise = bgd.run.index.settings.bgd.noise[0]!;
+    const mapF = mdsView(bgd.mds, noiseView(noise));
+    const panelF = trajectoryPanel({
+      title: 'F   BGD trajectories of Figure 4',
+      subtitle: describeQuality(mapF),
+      view: mapF.id,
+      label: 'trainErrorLabel',
+      tooltip: BGD_TOOLTIP,
+      trajectories: legendOrder(bgd.run),
+      size: SIDE,
+      channels: 'stroke-fill',
+    });
 
     const spec = {
       title: { text: 'The landscape as a collection of basins (the basin model)', fontSize: 15 },
@@ -222,6 +233,7 @@ export const figure: FigureModule<BasinModelParams> = {
     const large = p.runs.filter((r) => r.size === 'large');
     const home = (rs: typeof small) => rs.filter((r) => r.endBasin === p.startBasin).length;
     const properties = [...perturbationChecks(p), ...interpolationChecks(a.interpolation)];
+    const regime = bgdRegime(bgd.run, noise);
     const s = a.params;
     const caption = [
       `The paper's picture of the loss surface of an overparametrized network, computed instead of drawn: a landscape that is a set of ` +
@@ -239,7 +251,10 @@ export const figure: FigureModule<BasinModelParams> = {
         `${s.interpolation.to}, end points at a = 0 and 1, dashed). Two points on one floor are joined through the floor itself, so ` +
         `the loss between them stays at zero, no higher than their mean; two points on different floors are separated by a wall, and ` +
         `the loss on the way climbs above both.`,
-      `**F** The batch-gradient-descent trajectories of Figure 4 (experiment E4) are not computed yet; the panel stays empty until they are.`,
+      `**F** The map of Figure 4 (experiment E4), from the trained network rather than the model: batch gradient descent from a random ` +
+        `start, its branches kicked by ${noise} x S at epochs ${bgd.run.index.settings.bgd.branchEpochs.join(', ')} and the epoch-wise averages of each ` +
+        `branch with the main trajectory, placed by MDS of the layer-2 weights and labelled by training error ("NaN": the random initial ` +
+        `models, not evaluated). ${describeOutcome(bgd.run, noise)} ${describeRegime(regime)}`,
       `**G, H** The basin-fractal: the same landscape with ${top} level${top === 1 ? '' : 's'} of smaller flat-bottomed basins cut into ` +
         `its walls, in profile (grey: without them) and from above. The zero-loss floors are unchanged; what changes is that a descent ` +
         `can pause in the small basins on its way down (Figure 7).`,
@@ -259,11 +274,11 @@ export const figure: FigureModule<BasinModelParams> = {
         start: [{ x: coord(p.start.x), y: coord(p.start.y) }],
         lines: lineRows,
         ends: [{ a: 0 }, { a: 1 }],
-        pending: [{ text: 'pending: computed by experiment E4\n(batch gradient descent branches)' }],
+        points: bgdPointRows(bgd.run, bgd.mds, [mapF.id]),
       },
       caption,
       properties,
-      missing: ['F: the optimization trajectories of Figure 4, pending until E4 (batch gradient descent branches) is computed'],
+      regime,
     };
   },
 };

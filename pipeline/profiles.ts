@@ -6,6 +6,7 @@ import { net, type NetSettings } from './profiles/net.ts';
 import { sgdStages, type SgdStagesSettings } from './profiles/sgd-stages.ts';
 import { basinModel, type BasinModelSettings } from './profiles/basin-model.ts';
 import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
+import { bgdBranches, type BgdBranchesSettings } from './profiles/bgd-branches.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -20,6 +21,7 @@ export interface Profile {
   sgdStages: SgdStagesSettings;
   basinModel: BasinModelSettings;
   reluFits: ReluFitsSettings;
+  bgdBranches: BgdBranchesSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -43,5 +45,6 @@ export function getProfile(name: string): Profile {
     sgdStages: sgdStages[n],
     basinModel: basinModel[n],
     reluFits: reluFits[n],
+    bgdBranches: bgdBranches[n],
   };
 }

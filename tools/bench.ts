@@ -7,9 +7,11 @@
 // as a difference).
 //
 //   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
-//                    [--paths native,wasm,xnnpack] [--ops] [--out FILE]
+//                    [--paths native,wasm,xnnpack] [--ops] [--bgd] [--out FILE]
 //
 // --ops adds where a training step's time goes, kernel by kernel (tf.profile of one epoch).
+// --bgd adds exact full-batch gradient descent (pipeline/engine/full-batch.ts) on the same images: the
+// whole set in one pass, and the exact chunked scheme in chunks of 100.
 //
 // Every measurement runs in its own child process (peak RSS per path, no state carried over),
 // and the paths and PyTorch take turns round by round, so that a busy machine slows them alike;
@@ -33,6 +35,9 @@ const PREVIEW_WIDTH = 16;
 const PAPER_WIDTH = 80;
 
 type PathName = 'native' | 'wasm' | 'xnnpack';
+/** what a training measurement runs: SGD, or full-batch GD in one pass or in exact chunks */
+type TrainTask = 'train' | 'bgd' | 'bgd-chunked';
+const TASK_LABELS: Record<TrainTask, string> = { train: '', bgd: ', full-batch GD (one pass)', 'bgd-chunked': `, full-batch GD (exact chunks of ${BATCH})` };
 const PATH_NAMES: readonly PathName[] = ['native', 'wasm', 'xnnpack'];
 const PATH_LABELS: Record<PathName, string> = {
   native: 'native (OpenBLAS)',
@@ -78,6 +83,7 @@ interface Options {
   paths: PathName[] | null;
   out: string | null;
   ops: boolean;
+  bgd: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -105,6 +111,7 @@ function parseOptions(argv: string[]): Options {
     paths: paths as PathName[] | null,
     out: value('--out') ?? null,
     ops: argv.includes('--ops'),
+    bgd: argv.includes('--bgd'),
   };
 }
 
@@ -172,18 +179,24 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
   const { Net } = await import('../pipeline/engine/model.ts');
   const { initWeights } = await import('../pipeline/engine/net.ts');
   const { Rng } = await import('../pipeline/engine/random.ts');
-  const { sgdEpoch } = await import('../pipeline/engine/train.ts');
+  const { bgdEpoch, sgdEpoch } = await import('../pipeline/engine/train.ts');
+  const { chunkedGradient } = await import('../pipeline/engine/full-batch.ts');
   const rng = new Rng('bench-data');
   const split = { images: rng.normalArray(IMAGES * 3072), labels: Int32Array.from({ length: IMAGES }, () => rng.int(10)), count: IMAGES };
   const order = new Rng('bench-order').permutation(IMAGES);
   const start = tf.memory().numTensors;
   const net = new Net(width, initWeights(width, new Rng('bench-weights', width)));
   const afterNet = tf.memory().numTensors;
-  await sgdEpoch(net, split, 0.01, BATCH, order); // warm-up
+  const epoch = async (): Promise<void> => {
+    if (task === 'bgd') await bgdEpoch(net, split, 0.01, IMAGES);
+    else if (task === 'bgd-chunked') tf.dispose((await chunkedGradient(net, split, BATCH)).grads);
+    else await sgdEpoch(net, split, 0.01, BATCH, order);
+  };
+  await epoch(); // warm-up
   const epochSeconds: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const t = performance.now();
-    await sgdEpoch(net, split, 0.01, BATCH, order);
+    await epoch();
     epochSeconds.push((performance.now() - t) / 1000);
   }
   const afterTraining = tf.memory().numTensors;
@@ -191,9 +204,7 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
   if (ops) {
     // kernel time per step of one profiled epoch; what is left of the step is JS (tape, tidy, data)
     const steps = IMAGES / BATCH;
-    const profile = await tf.profile(async () => {
-      await sgdEpoch(net, split, 0.01, BATCH, order);
-    });
+    const profile = await tf.profile(epoch);
     const byKernel = new Map<string, number>();
     for (const k of profile.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs) / steps);
     const kernelTotal = [...byKernel.values()].reduce((a, b) => a + b, 0);
@@ -296,6 +307,7 @@ async function parentMain(options: Options): Promise<void> {
   if (nativeInfo) console.log(`native: ${nativeInfo.notes.join('; ')}`);
 
   const train: Record<string, TrainResult[]> = {};
+  const tasks: TrainTask[] = options.bgd ? ['train', 'bgd', 'bgd-chunked'] : ['train'];
   const torchTrain: Record<number, TorchResult[]> = {};
   const kernels: Record<string, KernelResult[]> = {};
   const torchKernels: TorchResult[] = [];
@@ -311,9 +323,11 @@ async function parentMain(options: Options): Promise<void> {
           if (r.result) (torchTrain[width] ??= []).push(r.result);
           else failures.push(`torch width ${width}: ${r.error}`);
         } else {
-          const r = nodeChild(p, 'train', width, options);
-          if (r.result) (train[`${p}@${width}`] ??= []).push(r.result as TrainResult);
-          else failures.push(`${p} width ${width}: ${r.error}`);
+          for (const task of tasks) {
+            const r = nodeChild(p, task, width, options);
+            if (r.result) (train[`${p}@${width}@${task}`] ??= []).push(r.result as TrainResult);
+            else failures.push(`${p}${TASK_LABELS[task]} width ${width}: ${r.error}`);
+          }
         }
         process.stdout.write('.');
       }
@@ -336,14 +350,14 @@ async function parentMain(options: Options): Promise<void> {
   const rows: Row[] = [];
   const torchRate = (width: number) => median((torchTrain[width] ?? []).map((r) => r.imagesPerSecond!));
   for (const width of options.widths) {
-    for (const p of paths) {
-      const results = train[`${p}@${width}`] ?? [];
+    for (const p of paths) for (const task of tasks) {
+      const results = train[`${p}@${width}@${task}`] ?? [];
       if (results.length === 0) continue;
       const rate = median(results.map((r) => r.imagesPerSecond));
       const t = torchRate(width);
       const last = results[results.length - 1]!.tensors;
       rows.push({
-        path: PATH_LABELS[p],
+        path: PATH_LABELS[p] + TASK_LABELS[task],
         width, threads: results[0]!.threads, imagesPerSecond: rate, rounds: results.map((r) => r.imagesPerSecond),
         ratio: Number.isFinite(t) ? rate / t : null, peakRssMB: Math.max(...results.map((r) => r.peakRssMB)),
         tensors: `${last.afterNet} -> ${last.afterTraining} (start ${last.start}, after dispose ${last.afterDispose})`,
@@ -360,7 +374,7 @@ async function parentMain(options: Options): Promise<void> {
   }
 
   const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-  console.log('\nTraining throughput of the paper net (batch 100), median over rounds:\n');
+  console.log(`\nTraining throughput of the paper net (batch ${BATCH}${options.bgd ? `; full-batch GD over the ${IMAGES} images` : ''}), median over rounds:\n`);
   console.log(table(
     ['path', 'width', 'threads', 'images/s', 'x PyTorch', 'rounds (images/s)', 'peak RSS MB', 'tensors alive before -> after', 'leak'],
     rows.map((r) => [r.path, String(r.width), String(r.threads), fmt(r.imagesPerSecond), r.ratio === null ? '-' : fmt(r.ratio, 2),
@@ -386,7 +400,7 @@ async function parentMain(options: Options): Promise<void> {
     console.log('\nWhere a training step goes (ms per step of 100 images, one profiled epoch, last round):');
     for (const width of options.widths) {
       for (const p of paths) {
-        const results = train[`${p}@${width}`] ?? [];
+        const results = train[`${p}@${width}@train`] ?? [];
         const ops = results[results.length - 1]?.ops;
         if (!ops) continue;
         const top = Object.entries(ops).filter(([, ms]) => ms >= 0.05);
@@ -430,6 +444,8 @@ Options
                       backend's own kernels) (default: those available)
   --no-torch          skip the PyTorch reference
   --ops               add a kernel-by-kernel breakdown of a training step
+  --bgd               add exact full-batch gradient descent over the same ${IMAGES} images: in one
+                      pass, and in exact chunks of ${BATCH} (what a set too large for one pass takes)
   --out <file>        where the JSON goes (default bench-results/bench-<time>.json)
 `);
 } else {

@@ -30,6 +30,24 @@ export interface ClaimModule {
   regime?: (ctx: ClaimInputs) => Promise<Regime>;
 }
 
+/**
+ * What a claims module reads from one input step, loaded once per artifact however many of its
+ * claims ask: `const e3 = artifactLoader('experiment:sgd-stages', async (ref) => ...)`.
+ */
+export function artifactLoader<T>(step: string, load: (ref: ArtifactRef) => Promise<T>): (ctx: ClaimInputs) => Promise<T> {
+  const loaded = new Map<string, Promise<T>>();
+  return (ctx) => {
+    const ref = ctx.inputs[step];
+    if (!ref) throw new Error(`the claims need the artifact of '${step}'`);
+    let entry = loaded.get(ref.dir);
+    if (!entry) {
+      entry = load(ref);
+      loaded.set(ref.dir, entry);
+    }
+    return entry;
+  };
+}
+
 export function notApplicable(reason: string, numbers?: Record<string, number | null>): ClaimOutcome {
   return { notApplicable: reason, ...(numbers ? { numbers } : {}) };
 }

@@ -83,15 +83,20 @@ export class Net {
    * training); with `stats`, the fixed statistics given (as in evaluation).
    */
   logits(x: tf.Tensor4D, stats?: BnStats): tf.Tensor2D {
-    let h = x;
+    // one fused op where the backend has it (native kernels), the composed ops elsewhere
+    return this.forward(x, (z, l) => (stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon)));
+  }
+
+  /**
+   * Logits from `h`, the activation that enters convolution `from` (0: the images), with each
+   * hidden pre-activation z of layer l (0-based) turned into the next activation by
+   * `normalize(z, l)`: batch norm and ReLU, however its statistics are obtained.
+   */
+  forward(h: tf.Tensor4D, normalize: (z: tf.Tensor4D, l: number) => tf.Tensor4D, from = 0): tf.Tensor2D {
     const hidden = this.shapes.length - 1;
-    for (let l = 0; l < hidden; l++) {
-      const z = this.conv(h, l);
-      // one fused op where the backend has it (native kernels), the composed ops elsewhere
-      h = stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
-    }
+    for (let l = from; l < hidden; l++) h = normalize(this.conv(h, l), l);
     const out = tf.add(this.conv(h, hidden), this.bias);
-    return tf.reshape(out, [x.shape[0], CLASSES]);
+    return tf.reshape(out, [h.shape[0], CLASSES]);
   }
 }
 

@@ -1,11 +1,12 @@
 // Plain gradient descent on the DCNN: no momentum, no weight decay, no augmentation.
 // SGD walks the training set in mini-batches in a given order; BGD takes one step per epoch on
-// the gradient of the whole training set, accumulated chunk by chunk (batch norm then uses each
-// chunk's statistics, the only way a full-set gradient fits in memory).
+// the exact gradient of the whole training set (full-batch.ts).
 // Values are read back with `await data()`, never dataSync(): the webgpu backend cannot read
-// synchronously in Node (webgpu.ts). Reads happen once an epoch (SGD) or once a chunk (BGD).
+// synchronously in Node (webgpu.ts). SGD reads once an epoch.
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, gatherImages, gatherLabels, range, type Net, type Split } from './model.ts';
+import { fullBatchGradient } from './full-batch.ts';
+import { batchGradients } from './gradients.ts';
+import type { Net, Split } from './model.ts';
 
 export interface EpochStats {
   /** mean training loss over the epoch's batches (of the weights at each step, before it) */
@@ -41,53 +42,15 @@ export async function sgdEpoch(net: Net, split: Split, learningRate: number, bat
   return { loss: loss[0]! / split.count, error: wrong[0]! / split.count };
 }
 
-/** One step of batch gradient descent: the gradient of the mean loss over the whole training set. */
-export async function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): Promise<EpochStats> {
-  const variables = net.variables;
-  let accumulated: tf.Tensor[] | null = null;
-  let lossSum = 0;
-  let wrongSum = 0;
-  for (let start = 0; start < split.count; start += chunkSize) {
-    const indices = range(start, Math.min(start + chunkSize, split.count));
-    const share = indices.length / split.count;
-    let wrong: tf.Scalar | null = null;
-    const result = tf.tidy(() => {
-      const batch = batchGradients(net, split, indices);
-      wrong = batch.wrong;
-      const scaled = variables.map((v) => tf.mul(batch.grads[v.name]!, share));
-      const summed = accumulated ? scaled.map((g, i) => tf.add(g, accumulated![i]!)) : scaled;
-      return { summed, loss: batch.value };
-    });
-    if (accumulated) for (const t of accumulated) t.dispose();
-    accumulated = result.summed;
-    const [loss, wrongCount] = await Promise.all([result.loss.data(), (wrong as tf.Scalar | null)!.data()]);
-    result.loss.dispose();
-    (wrong as tf.Scalar | null)?.dispose();
-    lossSum += loss[0]! * indices.length;
-    wrongSum += wrongCount[0]!;
-  }
-  tf.tidy(() => variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(accumulated![i]!, learningRate)))));
-  for (const t of accumulated ?? []) t.dispose();
-  return { loss: lossSum / split.count, error: wrongSum / split.count };
-}
-
 /**
- * The mean loss of the images at `indices`, its gradients by variable name, and how many of
- * them are misclassified. Call inside tf.tidy: the count is kept past it, for the caller to
- * dispose (it is read after the tidy, with the loss).
+ * One step of batch gradient descent: the exact gradient of the mean loss over the whole training
+ * set, batch norm over the whole set too (full-batch.ts: in one pass when the set fits, else in
+ * exact chunks of `chunkSize` images). The loss and error returned are the whole set's, of the
+ * weights before the step.
  */
-function batchGradients(net: Net, split: Split, indices: Int32Array): { value: tf.Scalar; grads: tf.NamedTensorMap; wrong: tf.Scalar } {
-  const x = gatherImages(split, indices);
-  const y = gatherLabels(split, indices);
-  let wrong: tf.Scalar | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = net.logits(x);
-    wrong = tf.keep(countWrong(logits, y));
-    return crossEntropy(logits, y);
-  }, net.variables);
-  return { value, grads, wrong: wrong! };
-}
-
-function countWrong(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), labels), 'float32'));
+export async function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): Promise<EpochStats> {
+  const { grads, loss, error } = await fullBatchGradient(net, split, chunkSize);
+  tf.tidy(() => net.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i]!, learningRate)))));
+  tf.dispose(grads);
+  return { loss, error };
 }

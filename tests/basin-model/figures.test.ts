@@ -1,17 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { CATALOG, catalogEntry } from '../../figures/catalog.ts';
+import { mdsStepName } from '../../pipeline/analysis/trajectory-mds/names.ts';
 import type { FigureModule, FigureOutput } from '../../figures/types.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
 import type { ArtifactRef } from '../../pipeline/step.ts';
+import { toyArtifacts } from '../bgd-branches/toy.ts';
 import { basinModelArtifact, reluFitsArtifact } from './smoke-artifacts.ts';
 
 const profile = getProfile('smoke');
 const outputs = new Map<string, FigureOutput>();
 /** the artifacts these figures read, made fresh by the tests (no training involved) */
 const ARTIFACTS = ['experiment:basin-model', 'analysis:relu-fits'];
-/** every figure of the catalog drawn from those artifacts alone */
-const FIGURES = CATALOG.filter((e) => e.build && e.build.inputs.every((i) => ARTIFACTS.includes(i))).map((e) => e.id);
+/** what panel F of Figure 1 reads besides: Figure 4's map, from a toy E4 (tests/bgd-branches/toy.ts) */
+const TOY_E4 = ['experiment:bgd-branches', mdsStepName('bgd-branches', 2)];
+/** every figure of the catalog drawn from those artifacts, Figure 1 with the toy E4 */
+const FIGURES = CATALOG.filter((e) => e.build && e.build.inputs.some((i) => ARTIFACTS.includes(i)) && e.build.inputs.every((i) => ARTIFACTS.includes(i) || TOY_E4.includes(i))).map((e) => e.id);
 
 /** Every `data: { name }` in a spec, at any depth. */
 function namedData(node: unknown, names = new Set<string>()): Set<string> {
@@ -31,6 +35,8 @@ beforeAll(async () => {
   const inputs: Record<string, ArtifactRef> = {
     'experiment:basin-model': await basinModelArtifact('smoke'),
     'analysis:relu-fits': await reluFitsArtifact('smoke'),
+    // panel F of Figure 1 is Figure 4's map: a toy E4 stands in for it
+    ...(await toyArtifacts()).inputs,
   };
   for (const id of FIGURES) {
     const build = catalogEntry(id).build;
@@ -89,9 +95,13 @@ describe('basin-model and ReLU-fit figures (smoke profile)', () => {
     expect(names('fig-06')).toEqual(['Zero loss exactly on the big floors, at every level']);
   });
 
-  it('marks panel F of Figure 1 as pending until E4 exists', () => {
-    const missing = outputs.get('fig-01')!.missing ?? [];
-    expect(missing).toHaveLength(1);
-    expect(missing[0]).toMatch(/^F: .*pending until E4/);
+  it('draws panel F of Figure 1 from E4: the map of Figure 4, nothing missing', () => {
+    const out = outputs.get('fig-01')!;
+    expect(out.missing ?? []).toEqual([]);
+    expect(out.tables['points']!.length).toBeGreaterThan(0);
+    expect(out.tables['points']!.every((p) => p['view'] === 'k-0.25')).toBe(true);
+    expect(out.caption).toMatch(/\*\*F\*\* The map of Figure 4 \(experiment E4\)/);
+    expect(out.caption).not.toMatch(/pending|not computed yet/);
+    expect(out.regime).toMatchObject({ atZero: expect.any(Boolean) });
   });
 });

@@ -2,7 +2,7 @@
 // are 1 - cos between layer-2 weight vectors (the first convolution), as FIGURES.md states.
 import { cosineDistance, mean, median, pairwise } from '../../analysis/distances.ts';
 import type { ClaimDecl, ClaimInputs } from '../../claims/claim.ts';
-import { notApplicable } from '../../claims/claim.ts';
+import { artifactLoader, notApplicable } from '../../claims/claim.ts';
 import { regimeOf, type Regime } from '../kit/regime.ts';
 import { divergenceNote, lastEpoch, readLayer, readSnapshotIndex, type SnapshotTrajectory } from '../kit/snapshots.ts';
 import type { SgdStagesIndex } from './step.ts';
@@ -20,27 +20,17 @@ interface E3 {
   at(stage: number, trajectory: number): SnapshotTrajectory;
 }
 
-const loaded = new Map<string, Promise<E3>>();
-
-function e3(ctx: ClaimInputs): Promise<E3> {
-  const ref = ctx.inputs[SOURCE]!;
-  let entry = loaded.get(ref.dir);
-  if (!entry) {
-    entry = (async () => {
-      const index = await readSnapshotIndex<SgdStagesIndex['settings']>(ref);
-      const layer2 = await readLayer(ref, index, LAYER);
-      const byName = new Map(index.trajectories.map((t) => [`${t.meta['stage']}/${t.meta['trajectory']}`, t]));
-      const at = (stage: number, trajectory: number) => {
-        const t = byName.get(`${stage}/${trajectory}`);
-        if (!t) throw new Error(`E3 has no trajectory ${trajectory} in stage ${stage}`);
-        return t;
-      };
-      return { index, layer2, at, diverged: divergenceNote(index) };
-    })();
-    loaded.set(ref.dir, entry);
-  }
-  return entry;
-}
+const e3 = artifactLoader(SOURCE, async (ref): Promise<E3> => {
+  const index = await readSnapshotIndex<SgdStagesIndex['settings']>(ref);
+  const layer2 = await readLayer(ref, index, LAYER);
+  const byName = new Map(index.trajectories.map((t) => [`${t.meta['stage']}/${t.meta['trajectory']}`, t]));
+  const at = (stage: number, trajectory: number) => {
+    const t = byName.get(`${stage}/${trajectory}`);
+    if (!t) throw new Error(`E3 has no trajectory ${trajectory} in stage ${stage}`);
+    return t;
+  };
+  return { index, layer2, at, diverged: divergenceNote(index) };
+});
 
 const last = (d: E3, t: SnapshotTrajectory) => d.layer2[lastEpoch(t).row]!;
 const first = (d: E3, t: SnapshotTrajectory) => d.layer2[t.epochs[0]!.row]!;
