@@ -5,13 +5,18 @@
 
 const PANEL_SIZE = 300;
 
-// the same colour encoding in both layers, so vega-lite merges them into one legend
-const TRAJECTORY_COLOR = {
-  field: 'trajectory',
-  type: 'nominal' as const,
-  scale: { scheme: 'category10' },
-  legend: { title: 'trajectory', orient: 'right' as const },
-};
+/**
+ * The colour of a trajectory, by its number: the same encoding in every layer and panel that
+ * uses it, so vega-lite merges them into one legend (`title` names what the trajectories are).
+ */
+export function trajectoryColor(title = 'trajectory') {
+  return {
+    field: 'trajectory',
+    type: 'nominal' as const,
+    scale: { scheme: 'category10' },
+    legend: { title, orient: 'right' as const },
+  };
+}
 
 export interface PanelOptions {
   title: string;
@@ -19,9 +24,14 @@ export interface PanelOptions {
   view: string;
   /** the field drawn as each point's label: a number (epoch) or preformatted text */
   label: 'epoch' | 'trainErrorLabel';
+  /** what the trajectories are, for the legend (default 'trajectory') */
+  legendTitle?: string;
+  /** the label that groups trajectories, shown first in the tooltip (default: the stage) */
+  group?: { field: string; title: string };
 }
 
-export function trajectoryPanel({ title, subtitle, view, label }: PanelOptions) {
+export function trajectoryPanel({ title, subtitle, view, label, legendTitle, group = { field: 'stage', title: 'stage' } }: PanelOptions) {
+  const color = trajectoryColor(legendTitle);
   return {
     title: { text: title, anchor: 'start' as const, fontSize: 13, ...(subtitle ? { subtitle, subtitleFontSize: 10, subtitleColor: '#666' } : {}) },
     width: PANEL_SIZE,
@@ -36,7 +46,7 @@ export function trajectoryPanel({ title, subtitle, view, label }: PanelOptions) 
           y: { field: 'y', type: 'quantitative' as const, title: 'MDS dimension 2', axis: { labels: false, ticks: false } },
           detail: { field: 'path', type: 'nominal' as const },
           order: { field: 'epoch', type: 'quantitative' as const },
-          color: TRAJECTORY_COLOR,
+          color,
         },
       },
       {
@@ -45,9 +55,9 @@ export function trajectoryPanel({ title, subtitle, view, label }: PanelOptions) 
           x: { field: 'x', type: 'quantitative' as const },
           y: { field: 'y', type: 'quantitative' as const },
           text: { field: label, type: label === 'epoch' ? ('quantitative' as const) : ('nominal' as const) },
-          color: TRAJECTORY_COLOR,
+          color,
           tooltip: [
-            { field: 'stage', type: 'quantitative' as const },
+            { field: group.field, type: 'quantitative' as const, title: group.title },
             { field: 'trajectory', type: 'nominal' as const },
             { field: 'epoch', type: 'quantitative' as const, title: 'epoch (from the start)' },
             { field: 'trainError', type: 'quantitative' as const, format: '.1%', title: 'train error' },

@@ -2,6 +2,7 @@
 // which random streams it draws from. An experiment step describes its trajectories with these
 // and hands them to `runTrajectories`; the job that trains one runs in a worker process.
 import type { NetSettings } from '../../profiles/net.ts';
+import type { Predictions } from './predictions.ts';
 
 /**
  * A random stream is named by the path of what it serves, under the root seed (engine/random.ts):
@@ -35,6 +36,8 @@ export interface TrajectorySpec {
   stream: Stream;
   /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
   confusion?: 'none' | 'last' | 'every';
+  /** the predicted class of every train and test image: none (default) or at the last saved epoch */
+  predictions?: 'none' | 'last';
   /** labels kept with the trajectory in the artifact (stage, trajectory, k, ...) */
   meta: Record<string, string | number>;
 }
@@ -51,6 +54,8 @@ export interface EpochRecord {
   runningError: number | null;
   /** row = true class, column = predicted, row-major 10 x 10 counts */
   confusion?: { train: number[]; test: number[] };
+  /** one digit per image (predictions.ts), where the spec asks for them */
+  predictions?: Predictions;
 }
 
 /** A trajectory stopped because its loss stopped being a finite number. */
