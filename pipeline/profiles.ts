@@ -6,6 +6,8 @@ import { net, type NetSettings } from './profiles/net.ts';
 import { sgdStages, type SgdStagesSettings } from './profiles/sgd-stages.ts';
 import { basinModel, type BasinModelSettings } from './profiles/basin-model.ts';
 import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
+import { flatMinima, type FlatMinimaSettings } from './profiles/flat-minima.ts';
+import { interpolation, type InterpolationSettings } from './profiles/interpolation.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -20,6 +22,8 @@ export interface Profile {
   sgdStages: SgdStagesSettings;
   basinModel: BasinModelSettings;
   reluFits: ReluFitsSettings;
+  flatMinima: FlatMinimaSettings;
+  interpolation: InterpolationSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -43,5 +47,7 @@ export function getProfile(name: string): Profile {
     sgdStages: sgdStages[n],
     basinModel: basinModel[n],
     reluFits: reluFits[n],
+    flatMinima: flatMinima[n],
+    interpolation: interpolation[n],
   };
 }
