@@ -1,6 +1,7 @@
 // Figure 1: the landscape as a collection of basins, drawn from the basin model (E1). Panels A-E
 // and G-H are views of the computed model and its simulations; panel F (the BGD trajectories of
-// Figure 4) needs E4 and is reported as pending until it exists.
+// Figure 4) needs E4 and is reported as pending until it exists. Panels D′ and E′ repeat D and E
+// on the real network (E5, E6; real-net-panels.ts).
 import type { TopLevelSpec } from 'vega-lite';
 import { interpolationChecks, perturbationChecks } from '../pipeline/experiments/basin-model/checks.ts';
 import type { BasinModelParams } from '../pipeline/experiments/basin-model/artifact.ts';
@@ -18,6 +19,7 @@ import {
   round,
   windowOf,
 } from './basin-panels.ts';
+import { realNetPanels } from './real-net-panels.ts';
 import type { FigureModule, Row } from './types.ts';
 
 const SIDE = 220;
@@ -179,8 +181,9 @@ export const figure: FigureModule<BasinModelParams> = {
       encoding: { text: { field: 'text', type: 'nominal' as const } },
     };
 
+    const realNet = await realNetPanels(ctx, { width: SIDE * 1.2, height: SIDE * 0.75 });
     const spec = {
-      title: { text: 'The landscape as a collection of basins (the basin model)', fontSize: 15 },
+      title: { text: 'The landscape as a collection of basins (the basin model, and the real network in D′, E′)', fontSize: 15 },
       vconcat: [
         {
           resolve: INDEPENDENT,
@@ -201,6 +204,7 @@ export const figure: FigureModule<BasinModelParams> = {
           ],
         },
         { resolve: INDEPENDENT, hconcat: [panelD, panelE, panelF] },
+        { resolve: INDEPENDENT, ...realNet.row },
         {
           resolve: INDEPENDENT,
           hconcat: [
@@ -240,6 +244,7 @@ export const figure: FigureModule<BasinModelParams> = {
         `the loss between them stays at zero, no higher than their mean; two points on different floors are separated by a wall, and ` +
         `the loss on the way climbs above both.`,
       `**F** The batch-gradient-descent trajectories of Figure 4 (experiment E4) are not computed yet; the panel stays empty until they are.`,
+      realNet.caption,
       `**G, H** The basin-fractal: the same landscape with ${top} level${top === 1 ? '' : 's'} of smaller flat-bottomed basins cut into ` +
         `its walls, in profile (grey: without them) and from above. The zero-loss floors are unchanged; what changes is that a descent ` +
         `can pause in the small basins on its way down (Figure 7).`,
@@ -260,9 +265,11 @@ export const figure: FigureModule<BasinModelParams> = {
         lines: lineRows,
         ends: [{ a: 0 }, { a: 1 }],
         pending: [{ text: 'pending: computed by experiment E4\n(batch gradient descent branches)' }],
+        ...realNet.tables,
       },
       caption,
       properties,
+      regime: realNet.regime,
       missing: ['F: the optimization trajectories of Figure 4, pending until E4 (batch gradient descent branches) is computed'],
     };
   },
