@@ -2,6 +2,7 @@
 // minimum M_final, against the same around an early model of its training (M5 in the paper).
 import type { TopLevelSpec } from 'vega-lite';
 import { FLAT_RADIUS, staysFlat, type DirectionCentre, type DirectionProfile } from '../pipeline/experiments/interpolation/artifact.ts';
+import { minimaCount } from '../pipeline/experiments/flat-minima/artifact.ts';
 import { describeRegime, regimeOf } from '../pipeline/experiments/kit/regime.ts';
 import type { DataSettings } from '../pipeline/profiles/data.ts';
 import { describeMinimum, loadFlatMinima, pct } from './flat-minima-panels.ts';
@@ -48,9 +49,11 @@ export const figure: FigureModule<DirectionsParams> = {
     const centreError = (c: DirectionCentre) => of(c)[0]!.trainError[of(c)[0]!.t.indexOf(0)]!;
     const curvature = (c: DirectionCentre) => {
       const v = of(c).map((d) => d.curvature).sort((x, y) => x - y);
-      return `${round(v[0]!)} to ${round(v[v.length - 1]!)} (median ${round(v[v.length >> 1]!)})`;
+      const r = (x: number) => Number(x.toPrecision(3));
+      return `${r(v[0]!)} to ${r(v[v.length - 1]!)} (median ${r(v[v.length >> 1]!)})`;
     };
-    const regime = regimeOf([e5.minimum(1).epoch.trainError], 'M_final');
+    const minima = Array.from({ length: minimaCount(e5.settings.flat) }, (_, i) => e5.minimum(i + 1).epoch.trainError);
+    const regime = regimeOf(minima, `the ${minima.length} global minima (M_final among them)`);
     const caption = [
       `How flat is the global minimum, next to a model early in training? ${describeMinimum(e5, ctx.params.data)} The early model is ${early}, at ` +
         `${pct(centreError('early'))} training error.`,

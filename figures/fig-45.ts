@@ -6,9 +6,11 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { DEGENERACY_STEP, readDegeneracy } from '../pipeline/analysis/degeneracy/artifact.ts';
 import { RANK_TOLERANCE } from '../pipeline/analysis/degeneracy/corollary.ts';
+import { FIGURE_5_K } from '../pipeline/experiments/flat-minima/experiment.ts';
 import { describeRegime, regimeOf } from '../pipeline/experiments/kit/regime.ts';
+import { lastEpoch } from '../pipeline/experiments/kit/snapshots.ts';
 import type { DataSettings } from '../pipeline/profiles/data.ts';
-import { describeMinimum, loadFlatMinima } from './flat-minima-panels.ts';
+import { describeMinimum, loadFlatMinima, pct } from './flat-minima-panels.ts';
 import { loadInterpolation } from './line-panels.ts';
 import type { FigureModule, Row } from './types.ts';
 
@@ -99,7 +101,9 @@ export const figure: FigureModule<DegeneracyParams> = {
     const finalCurv = e6.directions.filter((p) => p.centre === 'final').map((p) => p.curvature);
     const earlyCurv = e6.directions.filter((p) => p.centre === 'early').map((p) => p.curvature);
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-    const regime = regimeOf([e5.minimum(1).epoch.trainError], 'M_final');
+    const worstEnd = (k: number) => Math.max(...e5.copies(k).map((t) => lastEpoch(t).trainError));
+    const copies = e5.copies(FIGURE_5_K).map((t) => lastEpoch(t).trainError);
+    const regime = regimeOf([e5.minimum(1).epoch.trainError, ...copies], `M_final and its ${copies.length} copies kicked by ${FIGURE_5_K} x S`);
     const caption = [
       `Corollary 1 says the zero-error minima of an overparametrized network are degenerate: at such a minimum the loss is flat along at ` +
         `least K - N x C directions, K weights against N x C equations. ${describeMinimum(e5, ctx.params.data)}`,
@@ -107,14 +111,14 @@ export const figure: FigureModule<DegeneracyParams> = {
         `one vector: the share of their spread carried by each principal component. Copies returning along a single valley would put it all ` +
         `on one component. Effective number of directions ((Σλ)² / Σλ²): ${perK.map((s) => `${s.participation.toFixed(1)} of ${s.copies} at k = ${s.k}`).join(', ')}, ` +
         `${all.participation.toFixed(1)} of ${all.copies} for all copies together; the copies end ${perK.map((s) => `${(100 * Math.min(...s.relativeDistance)).toFixed(1)}-${(100 * Math.max(...s.relativeDistance)).toFixed(1)} %`).join(', ')} ` +
-        `of M_final's norm away from it (k = ${perK.map((s) => s.k).join(', ')}).`,
+        `of M_final's norm away from it (k = ${perK.map((s) => s.k).join(', ')}), at up to ${perK.map((s) => pct(worstEnd(Number(s.k)))).join(', ')} training error.`,
       `**B** The curvature of the training loss along the random filter-normalized directions of Figure 43, as the second difference over ` +
         `one grid step at t = 0: median ${sci(median(finalCurv))} at M_final against ${sci(median(earlyCurv))} at ${early}.`,
       `**C** A regression net small enough to compute exactly: ${c.settings.samples} random inputs of dimension ${c.settings.inputDim}, ` +
         `${c.settings.hidden} hidden units with the polynomial activation ${c.activation}, ${c.settings.outputs} outputs, random targets: ` +
         `K = ${c.weights} weights for N x C = ${c.equations} equations. Levenberg-Marquardt fits it from a random start (loss ${sci(c.lossAtStart)}) ` +
         `to a squared loss of ${sci(c.finalLoss)} in ${c.lossHistory.length} steps. There the Hessian has ${c.rank.hessian} eigenvalues above ` +
-        `${RANK_TOLERANCE} x the largest (the dashed rule is N x C); the rest are at rounding level, so ${c.weights - c.rank.hessian} directions are flat. ` +
+        `${RANK_TOLERANCE.toExponential(0)} x the largest (the dashed rule is N x C); the rest are at rounding level, so ${c.weights - c.rank.hessian} directions are flat. ` +
         `It coincides with the Gauss-Newton matrix J^T J (rank ${c.rank.gaussNewton}), whose rank cannot exceed N x C anywhere; the Hessian's can, ` +
         `and at the random start, away from zero loss, it is ${c.rank.hessianAtStart}.`,
       describeRegime(regime),

@@ -25,9 +25,9 @@ import { InlineRunner } from '../../pipeline/workers/pool.ts';
 const SEED = 5;
 const net = { width: 3, bnEpsilon: 1e-5, bnCalibration: 40, evalBatch: 40 };
 const flat: FlatMinimaParams['flat'] = {
-  minimum: { sgd: { epochs: 2, learningRate: 0.05, batchSize: 20 }, gd: { epochs: 1, learningRate: 0.1, chunkSize: 30 } },
+  minimum: { sgd: { epochs: 3, learningRate: 0.05, batchSize: 20 }, gd: { epochs: 2, learningRate: 0.1, chunkSize: 30 } },
   otherMinima: 1,
-  earlyEpoch: 1,
+  earlyEpoch: 2,
   ks: [0.1, 1],
   copies: 2,
   retrain: { epochs: 1, learningRate: 0.1, chunkSize: 30 },
@@ -81,7 +81,9 @@ describe('E5 on a toy configuration', () => {
       copyName(1, 1),
       copyName(1, 2),
     ]);
-    expect(e5.early().epoch.epoch).toBe(1);
+    expect(e5.early().epoch.epoch).toBe(2);
+    // the minima's runs keep their start, the early model and their end; the copies every epoch
+    expect(e5.index.trajectories.map((t) => t.epochs.map((e) => e.epoch))).toEqual([[0, 2, 3], [0, 2, 3], [0, 2], [0, 2], [0, 1], [0, 1], [0, 1], [0, 1]]);
     // a copy starts from M_final plus k x S noise from its own stream
     const ref = refs['experiment:flat-minima']!;
     const mFinal = await readRow(ref, e5.index, e5.minimum(1).epoch.row);

@@ -21,6 +21,8 @@ export function flatMinimaWaves({ net, flat }: FlatMinimaParams): Wave[] {
       start: { kind: 'init', stream: [STREAM, 'minimum', m, 'init'] },
       optimizer: { kind: 'sgd', learningRate: flat.minimum.sgd.learningRate, batchSize: flat.minimum.sgd.batchSize },
       epochs: flat.minimum.sgd.epochs,
+      // only the early model and the end are read: keep every earlyEpoch-th
+      keepEvery: flat.earlyEpoch,
       stream: [STREAM, 'minimum', m, 'sgd'],
       meta: { role: 'minimum-sgd', minimum: m },
     }),
@@ -32,6 +34,7 @@ export function flatMinimaWaves({ net, flat }: FlatMinimaParams): Wave[] {
       start: { kind: 'trajectory', name: minimumName(m, 'sgd'), epoch: flat.minimum.sgd.epochs },
       optimizer: { kind: 'gd', learningRate: flat.minimum.gd.learningRate, chunkSize: flat.minimum.gd.chunkSize },
       epochs: flat.minimum.gd.epochs,
+      keepEvery: flat.minimum.gd.epochs,
       stream: [STREAM, 'minimum', m, 'gd'],
       predictions: 'last',
       meta: { role: 'minimum-gd', minimum: m },

@@ -32,6 +32,11 @@ export interface TrajectorySpec {
   optimizer: Optimizer;
   /** epochs trained; epochs 0 (the start) to `epochs` are saved */
   epochs: number;
+  /**
+   * the epochs the snapshot artifact keeps: every n-th (0, n, 2n, ...) and the last; default all.
+   * For long runs whose path no figure draws (checkpoints still cover every epoch, for resume).
+   */
+  keepEvery?: number;
   /** the prefix of the per-epoch streams */
   stream: Stream;
   /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
