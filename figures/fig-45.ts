@@ -69,7 +69,7 @@ export const figure: FigureModule<DegeneracyParams> = {
           mark: { type: 'point' as const, filled: true, size: 40, opacity: 0.7 },
           encoding: {
             x: { field: 'centre', type: 'nominal' as const, title: null, sort: ['M_final', early], axis: { labelAngle: 0 } },
-            y: { field: 'curvature', type: 'quantitative' as const, title: 'second difference of the training loss' },
+            y: { field: 'curvature', type: 'quantitative' as const, title: 'curvature of the training loss' },
             color: { field: 'centre', type: 'nominal' as const, scale: { domain: ['M_final', early], range: ['#1f77b4', '#d62728'] }, legend: null },
             tooltip: [{ field: 'direction', type: 'quantitative' as const }, { field: 'curvature', type: 'quantitative' as const, format: '.4g' }],
           },

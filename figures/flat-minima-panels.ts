@@ -146,7 +146,7 @@ export function describeMinimum(e5: FlatMinima, data: DataSettings): string {
   return (
     `M_final is the DCNN with ${net.width} channels per hidden layer trained on ${describeData(data)}: ${sgd.epochs} epochs of plain SGD ` +
     `(learning rate ${sgd.learningRate}, batch size ${sgd.batchSize}) from a random model, then ${gd.epochs} epochs of full-batch gradient ` +
-    `descent (learning rate ${gd.learningRate}), where the paper uses 60 and 400. It ends at ${pct(m.trainError)} training and ` +
+    `descent (learning rate ${gd.learningRate}), ${sgd.epochs === 60 && gd.epochs === 400 ? 'as the paper does' : 'where the paper uses 60 and 400'}. It ends at ${pct(m.trainError)} training and ` +
     `${pct(m.testError)} test error (training loss ${round(m.trainLoss, 3)}).`
   );
 }
@@ -164,7 +164,7 @@ export function describeKick(e5: FlatMinima, k: number): string {
   return (
     `Each of ${flat.copies} copies of M_final gets Gaussian noise added to every layer, with standard deviation ${k} times that layer's ` +
     `own weight standard deviation S (a fresh draw per copy), and is then trained on with full-batch gradient descent for ` +
-    `${flat.retrain.epochs} epochs (learning rate ${flat.retrain.learningRate}; the paper runs 200). Right after the kick (epoch 0) the copies ` +
+    `${flat.retrain.epochs} epochs (learning rate ${flat.retrain.learningRate}${flat.retrain.epochs === 200 ? '' : '; the paper runs 200'}). Right after the kick (epoch 0) the copies ` +
     `stand at ${range(starts, (e) => e.trainError)} training error; they end at ${range(ends, (e) => e.trainError)} training and ` +
     `${range(ends, (e) => e.testError)} test error.`
   );

@@ -14,7 +14,8 @@ export function trajectoryColor(title = 'trajectory') {
     field: 'trajectory',
     type: 'nominal' as const,
     scale: { scheme: 'category10' },
-    legend: { title, orient: 'right' as const },
+    // full-strength symbols, whatever the opacity of the marks that share the legend
+    legend: { title, orient: 'right' as const, symbolOpacity: 1 },
   };
 }
 
