@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { catalogEntry } from '../../figures/catalog.ts';
 import type { FigureModule, FigureOutput } from '../../figures/types.ts';
+import { Cache } from '../../pipeline/cache.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
+import type { RunManifest } from '../../pipeline/runs.ts';
 import type { ArtifactRef } from '../../pipeline/step.ts';
+import { smokeRun } from '../setup/smoke-run.ts';
 import { basinModelArtifact, reluFitsArtifact } from './smoke-artifacts.ts';
 
 const FIGURES = ['fig-01', 'fig-06', 'fig-07', 'fig-08', 'fig-39'];
@@ -29,6 +33,14 @@ beforeAll(async () => {
     'experiment:basin-model': await basinModelArtifact('smoke'),
     'analysis:relu-fits': await reluFitsArtifact('smoke'),
   };
+  // Figure 1's real-network panels (D′, E′) read trained networks: those of the shared smoke run
+  const smoke = await smokeRun();
+  const manifest = JSON.parse(await readFile(smoke.manifestPath, 'utf8')) as RunManifest;
+  const cache = new Cache(smoke.cacheDir);
+  for (const step of ['experiment:flat-minima', 'experiment:interpolation']) {
+    const key = manifest.steps.find((x) => x.name === step)!.key;
+    inputs[step] = { step, key, dir: cache.objectDir(key) };
+  }
   for (const id of FIGURES) {
     const build = catalogEntry(id).build;
     if (!build) throw new Error(`${id} has no build entry in the catalog`);
