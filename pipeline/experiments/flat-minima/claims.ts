@@ -108,7 +108,7 @@ export const claims: ClaimDecl[] = [
     id: 'degenerate-minima',
     statement: 'Corollary 1: zero-error minima of an overparametrized net are degenerate, with at least K - N x C flat directions.',
     figures: ['fig-45'],
-    threshold: `on a small regression net with K weights > N x C outputs trained to zero squared loss, the Gauss-Newton matrix and the Hessian have numerical rank <= N x C (eigenvalues beyond it <= ${RANK_TOLERANCE} x the largest), so >= K - N x C flat directions`,
+    threshold: `on a small regression net with K weights > N x C outputs trained to zero squared loss, the Gauss-Newton matrix and the Hessian have numerical rank <= N x C (eigenvalues beyond it <= ${RANK_TOLERANCE.toExponential(0)} x the largest), so >= K - N x C flat directions`,
     async evaluate(ctx) {
       const { corollary: c } = await readDegeneracy(ctx.inputs[DEGENERACY_STEP]!);
       if (c.weights <= c.equations) return notApplicable(`the regression net has K = ${c.weights} weights, not more than N x C = ${c.equations}`);

@@ -5,9 +5,8 @@
 // continues with full-batch GD. Three waves of the kit's runner: the SGD runs, the GD runs, the
 // copies (all independent of one another, so they fill the workers).
 import type { StepContext } from '../../step.ts';
-import { addTrajectories, SnapshotWriter } from '../kit/snapshots.ts';
 import type { TrajectorySpec } from '../kit/trajectory.ts';
-import { runTrajectories, type Wave } from '../kit/trajectories.ts';
+import { runToSnapshots, type Wave } from '../kit/trajectories.ts';
 import { copyName, minimaCount, minimumName, type FlatMinimaParams } from './artifact.ts';
 
 const STREAM = 'flat-minima';
@@ -65,9 +64,5 @@ export function flatMinimaWaves({ net, flat }: FlatMinimaParams): Wave[] {
 }
 
 export async function run(ctx: StepContext<FlatMinimaParams>): Promise<void> {
-  const waves = flatMinimaWaves(ctx.params);
-  const outcomes = await runTrajectories(ctx, ctx.params.seed, waves);
-  const writer = new SnapshotWriter(ctx.outDir);
-  await addTrajectories(writer, ctx.scratchDir, waves.flatMap((w) => w.trajectories), outcomes);
-  await writer.close(ctx.params);
+  await runToSnapshots(ctx, ctx.params.seed, flatMinimaWaves(ctx.params), ctx.params);
 }
