@@ -19,18 +19,17 @@ export interface RealNetPanels {
   regime: Regime;
 }
 
+const KICK_COLOURS = ['#1f77b4', '#6baed6', '#fdae6b', '#e6550d'];
 const barriers = (lines: LineProfile[]) => lines.map((l) => barrier(l).aboveWorse);
-const span = (v: number[]) => `${pct(Math.min(...v))}-${pct(Math.max(...v))}`;
+const span = (v: number[]) => (pct(Math.min(...v)) === pct(Math.max(...v)) ? pct(v[0]!) : `${pct(Math.min(...v))}-${pct(Math.max(...v))}`);
 
 export async function realNetPanels(ctx: FigureContext<unknown>, size: { width: number; height: number }): Promise<RealNetPanels> {
   const e6 = await loadInterpolation(ctx);
   const e5 = await loadFlatMinima(ctx);
-  const ks = e5.settings.flat.ks;
+  const ks = [...e5.settings.flat.ks].sort((a, b) => a - b);
   const small = FIGURE_5_K;
-  const large = Math.max(...ks);
-  const smallLabel = `small kick (${small} x S)`;
-  const largeLabel = `large kick (${large} x S)`;
-  const kicks = e6.lines.filter((l) => l.kind === 'from-final' && (l.k === small || l.k === large));
+  const kickLabel = (k: number) => `kick of ${k} x S`;
+  const kicks = e6.lines.filter((l) => l.kind === 'from-final');
   const within = e6.lines.filter((l) => l.kind === 'within' && l.k === small);
   const between = e6.lines.filter((l) => l.kind === 'between');
   const WITHIN = 'within one basin';
@@ -39,7 +38,8 @@ export async function realNetPanels(ctx: FigureContext<unknown>, size: { width: 
     title: 'D′   the real net: kick, retrain, look back',
     table: 'real_kicks',
     measure: 'trainError',
-    groups: { domain: [smallLabel, largeLabel], range: ['#1f77b4', '#ff7f0e'], title: null },
+    // from the smallest kick to the largest: blue to orange
+    groups: { domain: ks.map(kickLabel), range: ks.map((_, i) => KICK_COLOURS[Math.round((i * (KICK_COLOURS.length - 1)) / Math.max(1, ks.length - 1))]!), title: null },
     ...size,
     x: { field: 'a', title: 'a: M_final (0) to the retrained copy (1)' },
     rules: 'real_ends',
@@ -52,14 +52,15 @@ export async function realNetPanels(ctx: FigureContext<unknown>, size: { width: 
     ...size,
     rules: 'real_ends',
   });
-  const smallB = barriers(kicks.filter((l) => l.k === small));
-  const largeB = barriers(kicks.filter((l) => l.k === large));
+  const byK = ks.map((k) => {
+    const lines = kicks.filter((l) => l.k === k);
+    return `${span(barriers(lines))} after ${kickLabel(k)} (the copies end at ${span(lines.map((l) => barrier(l).ends[1]))} training error)`;
+  });
   const caption =
     `**D′, E′** The same two experiments on the real network (experiments E5 and E6; Figures 5, 36-38, 41 and 42 give them in full). ` +
     `**D′** M_final, a model at a global minimum, is kicked by Gaussian noise of k x S per layer and retrained with full-batch GD; each line ` +
     `goes straight from M_final (a = 0) to where retraining ended (a = 1). The rise of the training error on the way above the worse end: ` +
-    `${span(smallB)} after the small kick, ${span(largeB)} after the large one, whose copies end at ` +
-    `${span(kicks.filter((l) => l.k === large).map((l) => barrier(l).ends[1]))} training error. **E′** Lines between two retrained copies of M_final (blue; the ` +
+    `${byK.join('; ')}. **E′** Lines between two retrained copies of M_final (blue; the ` +
     `highest point rises ${span(within.map((l) => barrier(l).aboveMean))} above the mean of the ends) and between global minima trained from ` +
     `different random initializations (red; ${span(barriers(between))} above the worse end). ${describeLines(e6)}`;
   const errors = [e5.minimum(1).epoch.trainError, ...e5.copies(small).map((t) => lastEpoch(t).trainError)];
@@ -67,7 +68,7 @@ export async function realNetPanels(ctx: FigureContext<unknown>, size: { width: 
   return {
     row: { hconcat: [panelD, panelE] },
     tables: {
-      real_kicks: lineRows(kicks, (l) => (l.k === small ? smallLabel : largeLabel)),
+      real_kicks: lineRows(kicks, (l) => kickLabel(l.k!)),
       real_lines: [...lineRows(within, () => WITHIN), ...lineRows(between, () => BETWEEN)],
       real_ends: [{ a: 0 }, { a: 1 }],
     },
