@@ -2,8 +2,11 @@
 // are reconstructed from what the paper is known to contain, so their numbering and details may
 // differ from the original, and the site says so. A figure whose entry has no `build` is not
 // computed yet: it is listed as missing, never drawn.
+import { DEGENERACY_STEP } from '../pipeline/analysis/degeneracy/artifact.ts';
 import { mdsStepName } from '../pipeline/analysis/trajectory-mds/names.ts';
 import type { PaperLayer } from '../pipeline/engine/net.ts';
+import { FLAT_MINIMA_STEP } from '../pipeline/experiments/flat-minima/artifact.ts';
+import { INTERPOLATION_STEP } from '../pipeline/experiments/interpolation/artifact.ts';
 import type { ExperimentId } from '../pipeline/experiments/registry.ts';
 import type { Profile } from '../pipeline/profiles.ts';
 
@@ -89,12 +92,24 @@ const stageFigure = (number: number, stage: number): CatalogEntry =>
 const layerFigure = (number: number, layer: PaperLayer): CatalogEntry =>
   fig(number, `SGD trajectories across stages (layer ${layer})`, 'reconstructed', ['E3'], 'sgd', `Figure 3 for layer ${layer}: MDS of all stages and of stages 5-12.`, sgdMap('layer', layer));
 
+/**
+ * The E5 and E6 families: Figure 5 and its repeats for other k (figures/perturbed-minimum.ts),
+ * Figure 5's maps for other layers (figures/perturbed-minimum-maps.ts), the lines of Figures 41
+ * and 42 (figures/interpolation-lines.ts), and the single figures 35, 43 and 45.
+ */
+function flatBuild(module: string, inputs: string[], params: (p: Profile) => object = () => ({})): FigureBuild {
+  return { module, inputs, params: (p) => ({ ...params(p), data: p.data }) };
+}
+const perturbedMinimum = (k: number) => flatBuild('figures/perturbed-minimum.ts', [FLAT_MINIMA_STEP, mdsStepName('flat-minima', 2)], () => ({ k }));
+const perturbedMaps = (layer: PaperLayer) => flatBuild('figures/perturbed-minimum-maps.ts', [FLAT_MINIMA_STEP, mdsStepName('flat-minima', layer)], () => ({ layer }));
+const interpolationLines = (kind: 'within' | 'between') => flatBuild('figures/interpolation-lines.ts', [INTERPOLATION_STEP, FLAT_MINIMA_STEP], () => ({ kind }));
+
 export const CATALOG: CatalogEntry[] = [
-  fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model', 'experiment:bgd-branches', mdsStepName('bgd-branches', 2)], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
+  fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4', 'E5', 'E6'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant; panels D and E also on the real network.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model', 'experiment:bgd-branches', mdsStepName('bgd-branches', 2), FLAT_MINIMA_STEP, INTERPOLATION_STEP], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.'),
   fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', sgdMap('overview', 2)),
   fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.', bgdMap('map', 2)),
-  fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.'),
+  fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.', perturbedMinimum(0.1)),
   fig(6, 'The basin-fractal model', 'reconstructed', ['E1'], 'basins', 'The model landscape with 1, 2 and 3 levels of smaller basins on the walls: a 1-D profile and a 2-D heatmap of each.', { module: 'figures/fig-06.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(7, 'Training dynamics on the basin model', 'reconstructed', ['E1'], 'basins', 'Parallel and branched noisy gradient descent runs drawn over the basin-fractal landscape, with loss against step.', { module: 'figures/fig-07.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(8, 'Perturbation and interpolation on the basin model', 'reconstructed', ['E1'], 'basins', 'Which basin retraining ends in after small and large perturbations, and the loss along straight lines within a basin and between basins.', { module: 'figures/fig-08.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
@@ -108,21 +123,21 @@ export const CATALOG: CatalogEntry[] = [
   fig(28, 'BGD branches (layer 6)', 'reconstructed', ['E4'], 'bgd', 'Figure 4 for layer 6.', bgdMap('map', 6)),
   fig(29, 'BGD branches with noise 0.5 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 0.5, with the error curves of the main trajectory and the branches.', bgdMap('noise', 2, 1)),
   fig(30, 'BGD branches with noise 1.0 x S', 'reconstructed', ['E4'], 'bgd', 'Figure 4 with branch noise k = 1.0, with the error curves of the main trajectory and the branches.', bgdMap('noise', 2, 2)),
-  fig(31, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3."),
-  fig(32, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4."),
-  fig(33, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5."),
-  fig(34, 'Perturbed global minimum, MDS of layer 6', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 6."),
-  fig(35, 'Confusion matrices of the four converged models', 'reconstructed', ['E5'], 'flat-minima', 'Train and test confusion matrices of the four models of Figure 5: the same errors, different solutions.'),
-  fig(36, 'Perturbed global minimum with noise 0.25 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.25.'),
-  fig(37, 'Perturbed global minimum with noise 0.5 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.5.'),
-  fig(38, 'Perturbed global minimum with noise 1.0 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 1.0.'),
+  fig(31, 'Perturbed global minimum, MDS of layer 3', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 3.", perturbedMaps(3)),
+  fig(32, 'Perturbed global minimum, MDS of layer 4', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 4.", perturbedMaps(4)),
+  fig(33, 'Perturbed global minimum, MDS of layer 5', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 5.", perturbedMaps(5)),
+  fig(34, 'Perturbed global minimum, MDS of layer 6', 'reconstructed', ['E5'], 'flat-minima', "Figure 5's MDS panels (C1, C2) for layer 6.", perturbedMaps(6)),
+  fig(35, 'Confusion matrices of the four converged models', 'reconstructed', ['E5'], 'flat-minima', 'Train and test confusion matrices of the four models of Figure 5: the same errors, different solutions.', flatBuild('figures/fig-35.ts', [FLAT_MINIMA_STEP])),
+  fig(36, 'Perturbed global minimum with noise 0.25 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.25.', perturbedMinimum(0.25)),
+  fig(37, 'Perturbed global minimum with noise 0.5 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.5.', perturbedMinimum(0.5)),
+  fig(38, 'Perturbed global minimum with noise 1.0 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 1.0.', perturbedMinimum(1)),
   fig(39, 'Polynomial approximations of ReLU by degree', 'reconstructed', ['E2'], 'polynomial', 'ReLU against its least-squares polynomial approximations of degree 2, 4, 8 and 16, with the sup-norm error of each.', { module: 'figures/fig-39.ts', inputs: ['analysis:relu-fits'], params: (p) => p.reluFits }),
   fig(40, 'Confusion matrices of the ReLU net and the polynomial net', 'reconstructed', ['E2'], 'polynomial', 'Train and test confusion matrices of the two networks side by side.'),
-  fig(41, 'Interpolation within a basin', 'reconstructed', ['E6'], 'flat-minima', 'Train and test error and loss along straight lines between the converged models of Figure 5.'),
-  fig(42, 'Interpolation between basins', 'reconstructed', ['E6'], 'flat-minima', 'The same between models trained from different initializations, where a barrier appears.'),
-  fig(43, 'Flatness profile around the global minimum', 'reconstructed', ['E6'], 'flat-minima', 'Loss and error along random filter-normalized directions around the global minimum and around an early model.'),
+  fig(41, 'Interpolation within a basin', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Train and test error and loss along straight lines between the converged models of Figure 5.', interpolationLines('within')),
+  fig(42, 'Interpolation between basins', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'The same between models trained from different initializations, where a barrier appears.', interpolationLines('between')),
+  fig(43, 'Flatness profile around the global minimum', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Loss and error along random filter-normalized directions around the global minimum and around an early model.', flatBuild('figures/fig-43.ts', [INTERPOLATION_STEP, FLAT_MINIMA_STEP])),
   fig(44, 'Overparametrization with random labels', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters with shuffled labels: zero training error, test error at chance.'),
-  fig(45, 'Degeneracy of the zero-error set', 'reconstructed', ['E5'], 'flat-minima', 'Spectrum of the converged solutions around the global minimum and loss curvature along random directions: many flat directions.'),
+  fig(45, 'Degeneracy of the zero-error set', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Spectrum of the converged solutions around the global minimum and loss curvature along random directions: many flat directions.', flatBuild('figures/fig-45.ts', [DEGENERACY_STEP, INTERPOLATION_STEP, FLAT_MINIMA_STEP])),
 ];
 
 export function catalogEntry(id: string): CatalogEntry {

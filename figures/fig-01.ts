@@ -1,10 +1,11 @@
 // Figure 1: the landscape as a collection of basins, drawn from the basin model (E1). Panels A-E
 // and G-H are views of the computed model and its simulations; panel F is the map of Figure 4 (the
-// BGD trajectories of E4, layer 2, the first noise level), drawn by the E4 family's pieces.
+// BGD trajectories of E4, layer 2, the first noise level), drawn by the E4 family's pieces. Panels
+// D′ and E′ repeat D and E on the real network (E5, E6; real-net-panels.ts).
 import type { TopLevelSpec } from 'vega-lite';
 import { describeQuality, mdsView } from '../pipeline/analysis/trajectory-mds/artifact.ts';
 import { noiseView } from '../pipeline/experiments/bgd-branches/experiment.ts';
-import { describeRegime } from '../pipeline/experiments/kit/regime.ts';
+import { combineRegimes, describeRegime } from '../pipeline/experiments/kit/regime.ts';
 import { interpolationChecks, perturbationChecks } from '../pipeline/experiments/basin-model/checks.ts';
 import type { BasinModelParams } from '../pipeline/experiments/basin-model/artifact.ts';
 import {
@@ -23,6 +24,7 @@ import {
 } from './basin-panels.ts';
 import { BGD_TOOLTIP, bgdPointRows, bgdRegime, describeOutcome, legendOrder, loadBgd } from './bgd-branches.ts';
 import { trajectoryPanel } from './trajectory-panel.ts';
+import { realNetPanels } from './real-net-panels.ts';
 import type { FigureModule, Row } from './types.ts';
 
 const SIDE = 220;
@@ -190,8 +192,9 @@ export const figure: FigureModule<BasinModelParams> = {
       channels: 'stroke-fill',
     });
 
+    const realNet = await realNetPanels(ctx, { width: SIDE * 1.2, height: SIDE * 0.75 });
     const spec = {
-      title: { text: 'The landscape as a collection of basins (the basin model)', fontSize: 15 },
+      title: { text: 'The landscape as a collection of basins (the basin model, and the real network in D′, E′)', fontSize: 15 },
       vconcat: [
         {
           resolve: INDEPENDENT,
@@ -212,6 +215,7 @@ export const figure: FigureModule<BasinModelParams> = {
           ],
         },
         { resolve: INDEPENDENT, hconcat: [panelD, panelE, panelF] },
+        { resolve: INDEPENDENT, ...realNet.row },
         {
           resolve: INDEPENDENT,
           hconcat: [
@@ -255,6 +259,7 @@ export const figure: FigureModule<BasinModelParams> = {
         `start, its branches kicked by ${noise} x S at epochs ${bgd.run.index.settings.bgd.branchEpochs.join(', ')} and the epoch-wise averages of each ` +
         `branch with the main trajectory, placed by MDS of the layer-2 weights and labelled by training error ("NaN": the random initial ` +
         `models, not evaluated). ${describeOutcome(bgd.run, noise)} ${describeRegime(regime)}`,
+      realNet.caption,
       `**G, H** The basin-fractal: the same landscape with ${top} level${top === 1 ? '' : 's'} of smaller flat-bottomed basins cut into ` +
         `its walls, in profile (grey: without them) and from above. The zero-loss floors are unchanged; what changes is that a descent ` +
         `can pause in the small basins on its way down (Figure 7).`,
@@ -275,10 +280,11 @@ export const figure: FigureModule<BasinModelParams> = {
         lines: lineRows,
         ends: [{ a: 0 }, { a: 1 }],
         points: bgdPointRows(bgd.run, bgd.mds, [mapF.id]),
+        ...realNet.tables,
       },
       caption,
       properties,
-      regime,
+      regime: combineRegimes([regime, realNet.regime]),
     };
   },
 };

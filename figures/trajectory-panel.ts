@@ -5,13 +5,18 @@
 
 const PANEL_SIZE = 300;
 
-// the same colour encoding in both layers, so vega-lite merges them into one legend
-function trajectoryColor(domain?: string[]) {
+/**
+ * The colour of a trajectory: the same encoding in every layer and panel that uses it, so
+ * vega-lite merges them into one legend (`title` names what the trajectories are; `domain` fixes
+ * their order).
+ */
+export function trajectoryColor(title = 'trajectory', domain?: string[]) {
   return {
     field: 'trajectory',
     type: 'nominal' as const,
     scale: { scheme: 'category10', ...(domain ? { domain } : {}) },
-    legend: { title: 'trajectory', orient: 'right' as const },
+    // full-strength symbols, whatever the opacity of the marks that share the legend
+    legend: { title, orient: 'right' as const, symbolOpacity: 1 },
   };
 }
 
@@ -22,14 +27,16 @@ export interface TooltipField {
   format?: string;
 }
 
-/** E3's tooltip: stage, trajectory, epoch, train and test error. */
-const STAGE_TOOLTIP: TooltipField[] = [
-  { field: 'stage', type: 'quantitative' },
+/** A trajectory's tooltip after its group field: trajectory, epoch, train and test error. */
+export const TRAJECTORY_TOOLTIP: TooltipField[] = [
   { field: 'trajectory', type: 'nominal' },
   { field: 'epoch', type: 'quantitative', title: 'epoch (from the start)' },
   { field: 'trainError', type: 'quantitative', format: '.1%', title: 'train error' },
   { field: 'testError', type: 'quantitative', format: '.1%', title: 'test error' },
 ];
+
+/** E3's tooltip: the stage first. */
+const STAGE_TOOLTIP: TooltipField[] = [{ field: 'stage', type: 'quantitative' }, ...TRAJECTORY_TOOLTIP];
 
 export interface PanelOptions {
   title: string;
@@ -41,6 +48,8 @@ export interface PanelOptions {
   tooltip?: TooltipField[];
   /** the trajectories in legend order (default: sorted) */
   trajectories?: string[];
+  /** what the trajectories are, for the legend (default 'trajectory') */
+  legendTitle?: string;
   /** width and height in pixels (default 300) */
   size?: number;
   /**
@@ -50,8 +59,8 @@ export interface PanelOptions {
   channels?: 'color' | 'stroke-fill';
 }
 
-export function trajectoryPanel({ title, subtitle, view, label, tooltip = STAGE_TOOLTIP, trajectories, size = PANEL_SIZE, channels = 'color' }: PanelOptions) {
-  const color = trajectoryColor(trajectories);
+export function trajectoryPanel({ title, subtitle, view, label, tooltip = STAGE_TOOLTIP, trajectories, legendTitle, size = PANEL_SIZE, channels = 'color' }: PanelOptions) {
+  const color = trajectoryColor(legendTitle, trajectories);
   const [lineChannel, textChannel] = channels === 'color' ? ['color', 'color'] : ['stroke', 'fill'];
   return {
     title: { text: title, anchor: 'start' as const, fontSize: 13, ...(subtitle ? { subtitle, subtitleFontSize: 10, subtitleColor: '#666' } : {}) },

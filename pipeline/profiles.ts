@@ -7,6 +7,8 @@ import { sgdStages, type SgdStagesSettings } from './profiles/sgd-stages.ts';
 import { basinModel, type BasinModelSettings } from './profiles/basin-model.ts';
 import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
 import { bgdBranches, type BgdBranchesSettings } from './profiles/bgd-branches.ts';
+import { flatMinima, type FlatMinimaSettings } from './profiles/flat-minima.ts';
+import { interpolation, type InterpolationSettings } from './profiles/interpolation.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -22,6 +24,8 @@ export interface Profile {
   basinModel: BasinModelSettings;
   reluFits: ReluFitsSettings;
   bgdBranches: BgdBranchesSettings;
+  flatMinima: FlatMinimaSettings;
+  interpolation: InterpolationSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -46,5 +50,7 @@ export function getProfile(name: string): Profile {
     basinModel: basinModel[n],
     reluFits: reluFits[n],
     bgdBranches: bgdBranches[n],
+    flatMinima: flatMinima[n],
+    interpolation: interpolation[n],
   };
 }

@@ -51,3 +51,21 @@ export function artifactLoader<T>(step: string, load: (ref: ArtifactRef) => Prom
 export function notApplicable(reason: string, numbers?: Record<string, number | null>): ClaimOutcome {
   return { notApplicable: reason, ...(numbers ? { numbers } : {}) };
 }
+
+/**
+ * A reader of an input artifact that reads it once per claims step: the claims of a group share
+ * what it returns (artifacts are immutable, so the folder is the key).
+ */
+export function readOnce<T>(step: string, read: (ref: ArtifactRef) => Promise<T>): (ctx: ClaimInputs) => Promise<T> {
+  const loaded = new Map<string, Promise<T>>();
+  return (ctx) => {
+    const ref = ctx.inputs[step];
+    if (!ref) throw new Error(`these claims read '${step}', which is not among their inputs`);
+    let entry = loaded.get(ref.dir);
+    if (!entry) {
+      entry = read(ref);
+      loaded.set(ref.dir, entry);
+    }
+    return entry;
+  };
+}

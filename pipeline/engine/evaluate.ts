@@ -1,4 +1,4 @@
-// Evaluation of a model: error, loss and confusion matrix on a split.
+// Evaluation of a model: error, loss, confusion matrix and the predicted classes on a split.
 //
 // Batch norm needs statistics at test time. We take them, for every evaluated model, from the
 // same fixed calibration set (the first N training images): trained, perturbed, averaged and
@@ -16,6 +16,8 @@ export interface Evaluation {
   loss: number;
   /** row = true class, column = predicted class, row-major CLASSES x CLASSES counts */
   confusion: number[];
+  /** the predicted class of every image of the split, in order */
+  predicted: Uint8Array;
 }
 
 /** Batch-norm statistics of each hidden layer over the first `count` training images. */
@@ -55,6 +57,7 @@ export function disposeStats(stats: BnStats): void {
 
 export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number): Promise<Evaluation> {
   const confusion = new Array<number>(CLASSES * CLASSES).fill(0);
+  const predictedAll = new Uint8Array(split.count);
   let lossSum = 0;
   let wrong = 0;
   for (let start = 0; start < split.count; start += chunkSize) {
@@ -71,10 +74,11 @@ export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize
     for (let i = 0; i < indices.length; i++) {
       const truth = split.labels[indices[i]!]!;
       confusion[truth * CLASSES + predicted[i]!]! += 1;
+      predictedAll[start + i] = predicted[i]!;
       if (predicted[i] !== truth) wrong++;
     }
   }
-  return { error: wrong / split.count, loss: lossSum / split.count, confusion };
+  return { error: wrong / split.count, loss: lossSum / split.count, confusion, predicted: predictedAll };
 }
 
 /** Calibrates and evaluates on each split in one go (statistics freed afterwards). */

@@ -1,7 +1,7 @@
 // Operations on whole models as host arrays: the layerwise perturbation of the paper (Gaussian
 // noise with std k x S, S being the standard deviation of that layer's weights), averaging and
 // straight-line interpolation. Host-side so they are exact and identical on every backend.
-import type { Weights } from './net.ts';
+import { CHANNELS, checkWeights, kernelSize, layerShapes, type Weights } from './net.ts';
 import type { Rng } from './random.ts';
 
 export function layerStd(layer: Float32Array): number {
@@ -19,6 +19,36 @@ export function perturb(weights: Weights, k: number, rng: Rng): Weights {
     const std = k * layerStd(layer);
     const out = new Float32Array(layer.length);
     for (let i = 0; i < layer.length; i++) out[i] = layer[i]! + std * rng.normal();
+    return out;
+  });
+}
+
+/**
+ * A random direction in weight space, filter-normalized to `weights` (Li et al., 2018): Gaussian
+ * noise whose every filter (one output channel of a layer's kernel) is rescaled to the norm of the
+ * same filter of the model. A step of t along it moves each filter by t times its own size, so
+ * directions compare across layers and models; with batch norm after every hidden convolution the
+ * network is blind to a filter's scale, and only such relative moves change what it computes. The
+ * last layer's bias gets no component.
+ */
+export function filterNormalizedDirection(weights: Weights, rng: Rng): Weights {
+  const width = weights[0]!.length / (9 * CHANNELS);
+  checkWeights(width, weights);
+  return layerShapes(width).map((shape, l) => {
+    const layer = weights[l]!;
+    const out = new Float32Array(layer.length);
+    const filters = shape.kernel[3];
+    const size = kernelSize(shape);
+    for (let i = 0; i < size; i++) out[i] = rng.normal();
+    // HWIO: element i of the kernel belongs to output channel i % filters
+    const modelNorm = new Float64Array(filters);
+    const noiseNorm = new Float64Array(filters);
+    for (let i = 0; i < size; i++) {
+      modelNorm[i % filters] += layer[i]! * layer[i]!;
+      noiseNorm[i % filters] += out[i]! * out[i]!;
+    }
+    const scale = Array.from(modelNorm, (m, f) => Math.sqrt(m / noiseNorm[f]!));
+    for (let i = 0; i < size; i++) out[i] = out[i]! * scale[i % filters]!;
     return out;
   });
 }

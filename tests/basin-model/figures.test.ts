@@ -1,11 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { CATALOG, catalogEntry } from '../../figures/catalog.ts';
 import { mdsStepName } from '../../pipeline/analysis/trajectory-mds/names.ts';
 import type { FigureModule, FigureOutput } from '../../figures/types.ts';
+import { Cache } from '../../pipeline/cache.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
+import type { RunManifest } from '../../pipeline/runs.ts';
 import type { ArtifactRef } from '../../pipeline/step.ts';
 import { toyArtifacts } from '../bgd-branches/toy.ts';
+import { smokeRun } from '../setup/smoke-run.ts';
 import { basinModelArtifact, reluFitsArtifact } from './smoke-artifacts.ts';
 
 const profile = getProfile('smoke');
@@ -14,8 +18,12 @@ const outputs = new Map<string, FigureOutput>();
 const ARTIFACTS = ['experiment:basin-model', 'analysis:relu-fits'];
 /** what panel F of Figure 1 reads besides: Figure 4's map, from a toy E4 (tests/bgd-branches/toy.ts) */
 const TOY_E4 = ['experiment:bgd-branches', mdsStepName('bgd-branches', 2)];
-/** every figure of the catalog drawn from those artifacts, Figure 1 with the toy E4 */
-const FIGURES = CATALOG.filter((e) => e.build && e.build.inputs.some((i) => ARTIFACTS.includes(i)) && e.build.inputs.every((i) => ARTIFACTS.includes(i) || TOY_E4.includes(i))).map((e) => e.id);
+/** and its real-network panels D′ and E′: trained networks of E5 and E6, from the shared smoke run */
+const SMOKE_STEPS = ['experiment:flat-minima', 'experiment:interpolation'];
+/** every figure of the catalog drawn from those artifacts, Figure 1 with the toy E4 and the smoke run */
+const FIGURES = CATALOG.filter(
+  (e) => e.build && e.build.inputs.some((i) => ARTIFACTS.includes(i)) && e.build.inputs.every((i) => [...ARTIFACTS, ...TOY_E4, ...SMOKE_STEPS].includes(i)),
+).map((e) => e.id);
 
 /** Every `data: { name }` in a spec, at any depth. */
 function namedData(node: unknown, names = new Set<string>()): Set<string> {
@@ -38,6 +46,14 @@ beforeAll(async () => {
     // panel F of Figure 1 is Figure 4's map: a toy E4 stands in for it
     ...(await toyArtifacts()).inputs,
   };
+  // Figure 1's real-network panels (D′, E′) read trained networks: those of the shared smoke run
+  const smoke = await smokeRun();
+  const manifest = JSON.parse(await readFile(smoke.manifestPath, 'utf8')) as RunManifest;
+  const cache = new Cache(smoke.cacheDir);
+  for (const step of SMOKE_STEPS) {
+    const key = manifest.steps.find((x) => x.name === step)!.key;
+    inputs[step] = { step, key, dir: cache.objectDir(key) };
+  }
   for (const id of FIGURES) {
     const build = catalogEntry(id).build;
     if (!build) throw new Error(`${id} has no build entry in the catalog`);

@@ -51,7 +51,7 @@ describe('the catalog on the smoke run', () => {
   });
 
   it('states the regime on every figure of trained networks', async () => {
-    for (const entry of CATALOG.filter((e) => e.build && e.experiments.some((x) => x === 'E3' || x === 'E4'))) {
+    for (const entry of CATALOG.filter((e) => e.build && e.experiments.some((x) => ['E3', 'E4', 'E5', 'E6'].includes(x)))) {
       const record = manifest.figures.find((f) => f.id === entry.id)!;
       const output = JSON.parse(await readFile(join(cache.objectDir(record.figureKey!), 'figure.json'), 'utf8')) as FigureOutput;
       expect(output.regime, entry.id).toMatchObject({ atZero: expect.any(Boolean), trainError: expect.any(Number) });

@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Cache, sha256File } from '../../pipeline/cache.ts';
 import type { RunManifest } from '../../pipeline/runs.ts';
-import { childEnv, smokeRun } from '../setup/smoke-run.ts';
+import { childEnv, smokeRun, type SmokeRun } from '../setup/smoke-run.ts';
 
 const run = promisify(execFile);
 
@@ -20,9 +20,14 @@ async function figures(args: string[]): Promise<string> {
   return stdout + stderr;
 }
 
+// the shared smoke run may take minutes on a busy machine: wait for it under the hook timeout
+let smoke: SmokeRun;
+beforeAll(async () => {
+  smoke = await smokeRun();
+});
+
 describe('npm run figures -- --profile smoke', () => {
   it('builds Figure 3 from an empty cache: spec, SVG, PNG, CSV, run manifest and site', async () => {
-    const smoke = await smokeRun();
     const manifest = JSON.parse(await readFile(smoke.manifestPath, 'utf8')) as RunManifest;
     expect(manifest.status).toBe('ok');
     expect(manifest.profile.name).toBe('smoke');
@@ -57,7 +62,6 @@ describe('npm run figures -- --profile smoke', () => {
   });
 
   it('reuses every step on a second run, and explains the hits', async () => {
-    const smoke = await smokeRun();
     const output = await figures(['--profile', 'smoke', '--cache-dir', smoke.cacheDir, '--site-dir', smoke.siteDir]);
     expect(output).toMatch(/0 steps computed, \d+ reused/);
     expect(output).toMatch(/site reused/);

@@ -9,12 +9,15 @@ import { Net } from '../../engine/model.ts';
 import type { NetSettings } from '../../profiles/net.ts';
 import type { JobReport } from '../../workers/pool.ts';
 import { mixModels, type ModelMix } from './models.ts';
+import { encodePredictions, type Predictions } from './predictions.ts';
 
 export interface ModelToEvaluate {
   name: string;
   mix: ModelMix;
   /** keep the confusion matrices (train and test) */
   confusion?: boolean;
+  /** keep the predicted class of every train and test image */
+  predictions?: boolean;
 }
 
 export interface ModelEvaluation {
@@ -23,6 +26,7 @@ export interface ModelEvaluation {
   testError: number;
   testLoss: number;
   confusion?: { train: number[]; test: number[] };
+  predictions?: Predictions;
 }
 
 export interface EvaluateJobInput {
@@ -53,6 +57,7 @@ export async function evaluateModels(input: EvaluateJobInput, report: JobReport)
         testError: e['test']!.error,
         testLoss: e['test']!.loss,
         ...(model.confusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
+        ...(model.predictions ? { predictions: { train: encodePredictions(e['train']!.predicted), test: encodePredictions(e['test']!.predicted) } } : {}),
       };
       report(i + 1, input.models.length, model.name);
     }

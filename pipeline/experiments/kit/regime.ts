@@ -31,3 +31,12 @@ export function regimeDetail(regime: Regime): string {
 export function describeRegime(regime: Regime): string {
   return `${regime.atZero ? "In the paper's regime" : "Outside the paper's regime"}: ${regimeDetail(regime)}.`;
 }
+
+/** One regime for a figure that shows the models of several experiments: every set must fit. */
+export function combineRegimes(regimes: Regime[]): Regime {
+  return {
+    atZero: regimes.every((r) => r.atZero),
+    trainError: Math.max(...regimes.map((r) => r.trainError)),
+    models: regimes.map((r) => r.models).join(', and '),
+  };
+}

@@ -70,7 +70,7 @@ export class SnapshotWriter {
   }
 }
 
-/** Adds every checkpointed epoch of the given trajectories (in their order) to the artifact. */
+/** Adds the checkpointed epochs of the given trajectories (in their order) to the artifact: all, or those `keepEvery` asks for. */
 export async function addTrajectories(
   writer: SnapshotWriter,
   scratchDir: string,
@@ -83,6 +83,7 @@ export async function addTrajectories(
     const store = new TrajectoryStore<EpochRecord>(scratchDir, spec.name, spec.net.width);
     writer.trajectory(spec.name, spec.meta, spec.net.width, diverged);
     for (let epoch = 0; epoch <= last; epoch++) {
+      if (spec.keepEvery && epoch % spec.keepEvery !== 0 && epoch !== last) continue;
       const record = await store.record(epoch);
       if (!record) throw new Error(`${spec.name} has no checkpoint of epoch ${epoch}`);
       await writer.add(record, await store.weights(epoch));

@@ -6,6 +6,7 @@ import { canonicalJson } from '../../cache.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import type { StepContext } from '../../step.ts';
 import { TRAJECTORY_JOB } from './experiment.ts';
+import { addTrajectories, SnapshotWriter } from './snapshots.ts';
 import type { Divergence, TrajectorySpec } from './trajectory.ts';
 import type { TrajectoryJobInput, TrajectoryJobOutput } from './trajectory-job.ts';
 
@@ -78,4 +79,15 @@ function reportWave(ctx: StepContext, wave: Wave, outcomes: Map<string, Trajecto
   if (complete.length + partway.length > 0) {
     ctx.log(`${wave.label}: from checkpoints, ${complete.length} trajectories already complete` + (partway.length ? `, resumed ${partway.join(', ')}` : ''));
   }
+}
+
+/**
+ * What most training steps do: run the waves, then write every trajectory, in wave order, into
+ * the step's snapshot artifact with the step's settings as its index's settings.
+ */
+export async function runToSnapshots<S>(ctx: StepContext, seed: number, waves: Wave[], settings: S): Promise<void> {
+  const outcomes = await runTrajectories(ctx, seed, waves);
+  const writer = new SnapshotWriter(ctx.outDir);
+  await addTrajectories(writer, ctx.scratchDir, waves.flatMap((w) => w.trajectories), outcomes);
+  await writer.close(settings);
 }

@@ -12,6 +12,7 @@ import { Rng } from '../../engine/random.ts';
 import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
 import { perturb } from '../../engine/weights.ts';
 import type { JobReport } from '../../workers/pool.ts';
+import { encodePredictions } from './predictions.ts';
 import type { Divergence, EpochRecord, TrajectorySpec } from './trajectory.ts';
 import { DamagedCheckpoint, TrajectoryStore } from './trajectory-store.ts';
 
@@ -86,6 +87,7 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   const record = async (epoch: number, running: EpochStats | null): Promise<EpochRecord> => {
     const e = await evaluateModel(net, data.train, splits, spec.net);
     const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && epoch === spec.epochs);
+    const keepPredictions = spec.predictions === 'last' && epoch === spec.epochs;
     return {
       epoch,
       trainError: e['train']!.error,
@@ -95,6 +97,7 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
       runningLoss: running?.loss ?? null,
       runningError: running?.error ?? null,
       ...(keepConfusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
+      ...(keepPredictions ? { predictions: { train: encodePredictions(e['train']!.predicted), test: encodePredictions(e['test']!.predicted) } } : {}),
     };
   };
   try {

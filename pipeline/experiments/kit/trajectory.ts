@@ -2,6 +2,7 @@
 // which random streams it draws from. An experiment step describes its trajectories with these
 // and hands them to `runTrajectories`; the job that trains one runs in a worker process.
 import type { NetSettings } from '../../profiles/net.ts';
+import type { Predictions } from './predictions.ts';
 
 /**
  * A random stream is named by the path of what it serves, under the root seed (engine/random.ts):
@@ -31,10 +32,17 @@ export interface TrajectorySpec {
   optimizer: Optimizer;
   /** epochs trained; epochs 0 (the start) to `epochs` are saved */
   epochs: number;
+  /**
+   * the epochs the snapshot artifact keeps: every n-th (0, n, 2n, ...) and the last; default all.
+   * For long runs whose path no figure draws (checkpoints still cover every epoch, for resume).
+   */
+  keepEvery?: number;
   /** the prefix of the per-epoch streams */
   stream: Stream;
   /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
   confusion?: 'none' | 'last' | 'every';
+  /** the predicted class of every train and test image: none (default) or at the last saved epoch */
+  predictions?: 'none' | 'last';
   /** labels kept with the trajectory in the artifact (stage, trajectory, k, ...) */
   meta: Record<string, string | number>;
 }
@@ -51,6 +59,8 @@ export interface EpochRecord {
   runningError: number | null;
   /** row = true class, column = predicted, row-major 10 x 10 counts */
   confusion?: { train: number[]; test: number[] };
+  /** one digit per image (predictions.ts), where the spec asks for them */
+  predictions?: Predictions;
 }
 
 /** A trajectory stopped because its loss stopped being a finite number. */

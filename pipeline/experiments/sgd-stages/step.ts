@@ -6,9 +6,9 @@
 import type { NetSettings } from '../../profiles/net.ts';
 import type { SgdStagesSettings } from '../../profiles/sgd-stages.ts';
 import type { StepContext } from '../../step.ts';
-import { addTrajectories, SnapshotWriter, type SnapshotIndex } from '../kit/snapshots.ts';
+import type { SnapshotIndex } from '../kit/snapshots.ts';
 import type { TrajectorySpec } from '../kit/trajectory.ts';
-import { runTrajectories, type Wave } from '../kit/trajectories.ts';
+import { runToSnapshots, type Wave } from '../kit/trajectories.ts';
 
 export interface SgdStagesParams {
   seed: number;
@@ -47,9 +47,5 @@ export function stageWaves({ net, sgd }: SgdStagesParams): Wave[] {
 }
 
 export async function run(ctx: StepContext<SgdStagesParams>): Promise<void> {
-  const waves = stageWaves(ctx.params);
-  const outcomes = await runTrajectories(ctx, ctx.params.seed, waves);
-  const writer = new SnapshotWriter(ctx.outDir);
-  await addTrajectories(writer, ctx.scratchDir, waves.flatMap((w) => w.trajectories), outcomes);
-  await writer.close(ctx.params);
+  await runToSnapshots(ctx, ctx.params.seed, stageWaves(ctx.params), ctx.params);
 }
