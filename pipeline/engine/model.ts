@@ -2,6 +2,7 @@
 // loaded from and read back into host arrays (net.ts), so experiments can save, perturb,
 // average and interpolate whole models between training runs.
 import * as tf from '@tensorflow/tfjs';
+import { batchNorm, normalize, polynomial, RELU, type Activation } from './activation.ts';
 import { batchNormRelu, normalizeRelu } from './batch-norm-relu.ts';
 import { CHANNELS, CLASSES, IMAGE_SIZE, kernelSize, layerShapes, type LayerShape, type Weights, checkWeights } from './net.ts';
 
@@ -15,6 +16,18 @@ export interface Split {
 /** Per-channel mean and variance of each hidden layer's pre-activations. */
 export type BnStats = Array<{ mean: tf.Tensor1D; variance: tf.Tensor1D }>;
 
+/**
+ * The pre-activations (batch-norm outputs) the training steps fed a polynomial activation, per
+ * hidden layer: how many fell outside the interval it was fitted on, of how many, and the largest
+ * |x| seen.
+ */
+export interface PreActivationStats {
+  interval: number;
+  outside: number[];
+  total: number[];
+  maxAbs: number[];
+}
+
 export const IMAGE_VALUES = IMAGE_SIZE * IMAGE_SIZE * CHANNELS;
 
 let netCount = 0;
@@ -23,11 +36,14 @@ export class Net {
   readonly shapes: LayerShape[];
   private readonly kernels: tf.Variable<tf.Rank.R4>[];
   private readonly bias: tf.Variable<tf.Rank.R1>;
+  /** per training forward pass and hidden layer: [count outside the interval, max |x|] */
+  private observed: Array<{ layer: number; size: number; counts: tf.Tensor1D }> = [];
 
   constructor(
     readonly width: number,
     weights: Weights,
     readonly bnEpsilon = 1e-5,
+    readonly activation: Activation = RELU,
   ) {
     checkWeights(width, weights);
     this.shapes = layerShapes(width);
@@ -71,11 +87,54 @@ export class Net {
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    for (const o of this.observed) o.counts.dispose();
+    this.observed = [];
+  }
+
+  /**
+   * What the training passes since the last call fed the polynomial activation (null for ReLU,
+   * which is not fitted on an interval). Read once an epoch.
+   */
+  async takePreActivations(): Promise<PreActivationStats | null> {
+    if (this.activation.kind !== 'polynomial') return null;
+    const hidden = this.shapes.length - 1;
+    const stats: PreActivationStats = { interval: this.activation.interval, outside: [], total: [], maxAbs: [] };
+    const observed = this.observed;
+    this.observed = [];
+    for (let l = 0; l < hidden; l++) {
+      const mine = observed.filter((o) => o.layer === l);
+      const [outside, maxAbs] = mine.length === 0 ? [0, 0] : await readPair(mine.map((o) => o.counts));
+      stats.outside.push(outside);
+      stats.total.push(mine.reduce((n, o) => n + o.size, 0));
+      stats.maxAbs.push(maxAbs);
+    }
+    for (const o of observed) o.counts.dispose();
+    return stats;
   }
 
   /** Pre-activation of hidden layer l (0-based) or the logits layer. */
   conv(x: tf.Tensor4D, l: number): tf.Tensor4D {
     return tf.conv2d(x, this.kernels[l]!, 2, 'same');
+  }
+
+  /**
+   * Batch norm and activation of hidden layer l's pre-activation z: with this batch's statistics
+   * (training), or with fixed ones (evaluation).
+   */
+  hidden(z: tf.Tensor4D, l: number, stats?: { mean: tf.Tensor1D; variance: tf.Tensor1D }): tf.Tensor4D {
+    const act = this.activation;
+    // one fused op where the backend has it (native kernels), the composed ops elsewhere
+    if (act.kind === 'relu') return stats ? normalizeRelu(z, stats.mean, stats.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
+    return tf.tidy(() => {
+      const x = stats ? normalize(z, stats.mean, stats.variance, this.bnEpsilon) : batchNorm(z, this.bnEpsilon);
+      if (!stats) {
+        // training: count what falls outside the fitted interval (kept past the caller's tidy)
+        const abs = tf.abs(x);
+        const counts = tf.stack([tf.sum(tf.cast(tf.greater(abs, act.interval), 'float32')), tf.max(abs)]) as tf.Tensor1D;
+        this.observed.push({ layer: l, size: x.size, counts: tf.keep(counts) });
+      }
+      return polynomial(x, act) as tf.Tensor4D;
+    });
   }
 
   /**
@@ -85,14 +144,22 @@ export class Net {
   logits(x: tf.Tensor4D, stats?: BnStats): tf.Tensor2D {
     let h = x;
     const hidden = this.shapes.length - 1;
-    for (let l = 0; l < hidden; l++) {
-      const z = this.conv(h, l);
-      // one fused op where the backend has it (native kernels), the composed ops elsewhere
-      h = stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
-    }
+    for (let l = 0; l < hidden; l++) h = this.hidden(this.conv(h, l), l, stats?.[l]);
     const out = tf.add(this.conv(h, hidden), this.bias);
     return tf.reshape(out, [x.shape[0], CLASSES]);
   }
+}
+
+/** The sums of the first entries and the maximum of the second entries of [count, max] pairs. */
+async function readPair(pairs: tf.Tensor1D[]): Promise<[number, number]> {
+  const combined = tf.tidy(() => {
+    const all = tf.stack(pairs) as tf.Tensor2D;
+    const [counts, maxima] = tf.split(all, 2, 1);
+    return tf.stack([tf.sum(counts!), tf.max(maxima!)]);
+  });
+  const values = await combined.data();
+  combined.dispose();
+  return [values[0]!, values[1]!];
 }
 
 /** Mean softmax cross-entropy of logits against integer labels. */

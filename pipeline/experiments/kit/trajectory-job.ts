@@ -1,12 +1,13 @@
 // One trajectory as a worker job: build its start (a random model, or another trajectory's
 // checkpoint, kicked by k x S noise when asked), train epoch by epoch with SGD or full-batch GD,
-// evaluate and checkpoint after every epoch. Everything it needs is in its input; everything it
-// produces goes to its checkpoint folder, so the job resumes wherever it was stopped.
+// evaluate and checkpoint after every epoch, and stop early once the training error reaches the
+// spec's `until`. Everything it needs is in its input; everything it produces goes to its
+// checkpoint folder, so the job resumes wherever it was stopped.
 import { loadDatasetCached } from '../../data/cached.ts';
 import { fingerprintOf, initEngine } from '../../engine/backend.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import { evaluateModel } from '../../engine/evaluate.ts';
-import { Net, type Split } from '../../engine/model.ts';
+import { Net, type PreActivationStats, type Split } from '../../engine/model.ts';
 import { initWeights, type Weights } from '../../engine/net.ts';
 import { Rng } from '../../engine/random.ts';
 import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
@@ -28,6 +29,17 @@ export interface TrajectoryJobOutput {
   /** epochs found complete in the checkpoint folder when the job started */
   resumedAfter: number;
   diverged: Divergence | null;
+  /** the epoch at which the training error reached `until` (the trajectory ends there), else null */
+  stoppedAt: number | null;
+}
+
+/** The training split the trajectory sees: its labels permuted when the spec asks for it. */
+export function trainingSplit(train: Split, seed: number, spec: TrajectorySpec): Split {
+  if (!spec.labels) return train;
+  const order = new Rng(seed, ...spec.labels.shuffle).permutation(train.count);
+  const labels = new Int32Array(train.count);
+  for (let i = 0; i < train.count; i++) labels[i] = train.labels[order[i]!]!;
+  return { ...train, labels };
 }
 
 export async function startWeights(input: TrajectoryJobInput): Promise<Weights> {
@@ -51,16 +63,26 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   const engine = await initEngine();
   const store = new TrajectoryStore<EpochRecord>(input.scratchDir, spec.name, spec.net.width);
   const done = await store.completed(spec.epochs + 1);
-  const finished = (diverged: Divergence | null): TrajectoryJobOutput => ({ engine: fingerprintOf(engine), resumedAfter: Math.max(0, done - 1), diverged });
+  const finished = (diverged: Divergence | null, stoppedAt: number | null = null): TrajectoryJobOutput => ({
+    engine: fingerprintOf(engine),
+    resumedAfter: Math.max(0, done - 1),
+    diverged,
+    stoppedAt,
+  });
   const known = await store.diverged();
   if (known) return finished(known);
+  const reached = (trainError: number): boolean => spec.until !== undefined && trainError <= spec.until.trainError;
+  const lastDone = done > 0 ? await store.record(done - 1) : null;
+  if (lastDone && reached(lastDone.trainError)) return finished(null, done - 1);
 
   const data = await loadDatasetCached(input.dataDir);
-  const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon);
-  const splits = { train: data.train, test: data.test };
-  const record = async (epoch: number, running: EpochStats | null): Promise<EpochRecord> => {
-    const e = await evaluateModel(net, data.train, splits, spec.net);
-    const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && epoch === spec.epochs);
+  const train = trainingSplit(data.train, input.seed, spec);
+  const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon, spec.activation);
+  const splits = { train, test: data.test };
+  const record = async (epoch: number, running: EpochStats | null, preActivations: PreActivationStats | null): Promise<EpochRecord> => {
+    const e = await evaluateModel(net, train, splits, spec.net);
+    const last = epoch === spec.epochs || reached(e['train']!.error);
+    const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && last);
     return {
       epoch,
       trainError: e['train']!.error,
@@ -70,20 +92,28 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
       runningLoss: running?.loss ?? null,
       runningError: running?.error ?? null,
       ...(keepConfusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
+      ...(preActivations ? { preActivations } : {}),
     };
   };
   try {
-    if (done === 0) await store.save(0, await net.getWeights(), await record(0, null));
+    if (done === 0) {
+      const start = await record(0, null, null);
+      await store.save(0, await net.getWeights(), start);
+      if (reached(start.trainError)) return finished(null, 0);
+    }
     for (let epoch = Math.max(1, done); epoch <= spec.epochs; epoch++) {
-      const running = await trainEpoch(net, data.train, input, epoch);
+      const running = await trainEpoch(net, train, input, epoch);
+      const preActivations = await net.takePreActivations();
       if (!Number.isFinite(running.loss)) {
         // a diverged model has no meaningful weights: stop here and say where it happened
         const divergence = { epoch, loss: String(running.loss) };
         await store.markDiverged(divergence);
         return finished(divergence);
       }
-      await store.save(epoch, await net.getWeights(), await record(epoch, running));
+      const saved = await record(epoch, running, preActivations);
+      await store.save(epoch, await net.getWeights(), saved);
       report(epoch, spec.epochs, `epoch ${epoch}/${spec.epochs}`);
+      if (reached(saved.trainError)) return finished(null, epoch);
     }
   } finally {
     net.dispose();
