@@ -84,6 +84,14 @@ export function normalize<T extends tf.Tensor>(z: T, mean: tf.Tensor, variance: 
   return tf.tidy(() => tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, epsilon)))) as T;
 }
 
+/** The activation at one point, on the host in double precision (for figures and checks). */
+export function activationAt(activation: Activation, x: number): number {
+  if (activation.kind === 'relu') return Math.max(0, x);
+  const { interval: a, coefficients: c, outside } = activation;
+  const t = (outside === 'clamp' ? Math.min(a, Math.max(-a, x)) : x) / a;
+  return c.reduceRight((y, cj) => y * t + cj, 0);
+}
+
 /** The interval a polynomial activation was fitted on (null for ReLU, which has none). */
 export function fittedInterval(activation: Activation): number | null {
   return activation.kind === 'polynomial' ? activation.interval : null;

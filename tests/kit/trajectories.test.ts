@@ -2,14 +2,10 @@
 // starting from a kicked checkpoint of the first), resumed from their checkpoints, written to the
 // snapshot artifact and read back through its one reader, derived models (averages, lines)
 // evaluated in workers; a diverging trajectory stops and says so.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legendreCoefficients, legendreToMonomial } from '../../pipeline/analysis/relu-fits.ts';
 import { loadDatasetCached } from '../../pipeline/data/cached.ts';
-import { run as runData } from '../../pipeline/data/step.ts';
-import { predictFingerprint } from '../../pipeline/engine/fingerprint.ts';
 import { layerShapes, layerSize, weightIndex } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { perturb } from '../../pipeline/engine/weights.ts';
@@ -20,27 +16,17 @@ import type { EpochRecord, TrajectorySpec } from '../../pipeline/experiments/kit
 import { runTrajectories, type Wave } from '../../pipeline/experiments/kit/trajectories.ts';
 import { trainingSplit } from '../../pipeline/experiments/kit/trajectory-job.ts';
 import { TrajectoryStore } from '../../pipeline/experiments/kit/trajectory-store.ts';
-import { getProfile } from '../../pipeline/profiles.ts';
 import type { StepContext } from '../../pipeline/step.ts';
-import { InlineRunner } from '../../pipeline/workers/pool.ts';
+import { makeToy, toyNet, type Toy } from './toy.ts';
 
 const SEED = 11;
-const net = (width: number) => ({ width, bnEpsilon: 1e-5, bnCalibration: 40, evalBatch: 40 });
-let root: string;
+const net = toyNet;
 let dataDir: string;
 
+let toy: Toy;
+
 function context(name: string, logs: string[] = [], progress: number[] = []): StepContext {
-  return {
-    profile: getProfile('smoke'),
-    params: null,
-    inputs: { data: { step: 'data', key: 'toy', dir: dataDir } },
-    outDir: join(root, name, 'out'),
-    scratchDir: join(root, name, 'scratch'),
-    jobs: new InlineRunner(process.cwd()),
-    engine: predictFingerprint(),
-    progress: (done) => progress.push(done),
-    log: (m) => logs.push(m),
-  };
+  return toy.context(name, { logs, progress });
 }
 
 const a: TrajectorySpec = {
@@ -70,12 +56,10 @@ const waves: Wave[] = [
 ];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'lf-kit-'));
-  dataDir = join(root, 'data');
-  await mkdir(dataDir);
-  await runData({ ...context('data'), outDir: dataDir, params: { kind: 'synthetic', seed: 5, train: 60, test: 30 } } as never);
+  toy = await makeToy('lf-kit-');
+  dataDir = toy.dataDir;
 });
-afterAll(async () => rm(root, { recursive: true, force: true }));
+afterAll(async () => toy.remove());
 
 describe('the experiment kit', () => {
   it('runs SGD and GD trajectories in waves, resumes them, and writes one snapshot artifact', async () => {
