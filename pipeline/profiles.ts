@@ -6,6 +6,8 @@ import { net, type NetSettings } from './profiles/net.ts';
 import { sgdStages, type SgdStagesSettings } from './profiles/sgd-stages.ts';
 import { basinModel, type BasinModelSettings } from './profiles/basin-model.ts';
 import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
+import { polynomialNet, type PolynomialNetSettings } from './profiles/polynomial-net.ts';
+import { overparametrization, type OverparametrizationSettings } from './profiles/overparametrization.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -20,6 +22,8 @@ export interface Profile {
   sgdStages: SgdStagesSettings;
   basinModel: BasinModelSettings;
   reluFits: ReluFitsSettings;
+  polynomialNet: PolynomialNetSettings;
+  overparametrization: OverparametrizationSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -43,5 +47,7 @@ export function getProfile(name: string): Profile {
     sgdStages: sgdStages[n],
     basinModel: basinModel[n],
     reluFits: reluFits[n],
+    polynomialNet: polynomialNet[n],
+    overparametrization: overparametrization[n],
   };
 }
