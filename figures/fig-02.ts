@@ -98,9 +98,9 @@ export const figure: FigureModule<Fig02Params> = {
           transform: [{ filter: { field: 'split', equal: split } }],
           mark: { type: 'line' as const, strokeWidth: 0.8, opacity: 0.3 },
           encoding: {
-            x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch' },
+            x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
             y: { field: 'error', type: 'quantitative' as const, title: `${split} error`, axis: { format: '.0%' } },
-            color: { field: 'net', type: 'nominal' as const, scale: colour, legend: { title: null, orient: 'top-right' as const, labelLimit: 260 } },
+            color: { field: 'net', type: 'nominal' as const, scale: colour, legend: { title: null, orient: 'bottom-left' as const, labelLimit: 260 } },
             detail: { field: 'seed', type: 'nominal' as const },
           },
         },

@@ -54,7 +54,8 @@ export const figure: FigureModule<OverparametrizationFigureParams> = {
       { width: w.width, parameters: w.parameters, split: 'training', error: r(w.meanTrainError) },
       { width: w.width, parameters: w.parameters, split: 'test', error: r(w.meanTestError) },
     ]);
-    const epochRows: Row[] = netRows.filter((x) => x.split === 'training').map(({ width, parameters, seed, epochs, converged }) => ({ width, parameters, seed, epochs, outcome: converged ? 'fits its training set' : `stopped at the cap of ${over.maxEpochs} epochs` }));
+    const outcomes = ['fits its training set', `stopped at the cap of ${over.maxEpochs} epochs`];
+    const epochRows: Row[] = netRows.filter((x) => x.split === 'training').map(({ width, parameters, seed, epochs, converged }) => ({ width, parameters, seed, epochs, outcome: outcomes[converged ? 0 : 1]! }));
     const referenceRows: Row[] = [{ parameters: trainImages, label: `N = ${count(trainImages)} training images` }];
     const chanceRows: Row[] = [{ error: r(CHANCE_ERROR), label: `chance (${pct(CHANCE_ERROR)})` }];
 
@@ -119,7 +120,7 @@ export const figure: FigureModule<OverparametrizationFigureParams> = {
               encoding: {
                 x,
                 y: { field: 'epochs', type: 'quantitative' as const, title: 'epochs', scale: { domain: [0, over.maxEpochs] } },
-                shape: { field: 'outcome', type: 'nominal' as const, legend: { title: null, orient: 'bottom-left' as const, labelLimit: 260 } },
+                shape: { field: 'outcome', type: 'nominal' as const, scale: { domain: outcomes, range: ['circle', 'square'] }, legend: { title: null, orient: 'bottom-left' as const, labelLimit: 260 } },
                 color: { value: '#444' },
               },
             },

@@ -15,15 +15,27 @@ function figures(args: string[]): Promise<{ code: number; output: string }> {
 }
 
 describe('claims in a run', () => {
-  it('are computed for E3 and the MDS maps and recorded in the manifest', async () => {
+  it('are computed for every experiment with claims and the MDS maps, and recorded in the manifest', async () => {
     const smoke = await smokeRun();
     const manifest = JSON.parse(await readFile(smoke.manifestPath, 'utf8')) as RunManifest;
     expect(manifest.steps.filter((s) => s.kind === 'claims').map((s) => [s.name, s.status])).toEqual([
+      ['claims:E2', 'computed'],
       ['claims:E3', 'computed'],
+      ['claims:E7', 'computed'],
       ['claims:mds', 'computed'],
     ]);
     const claims = manifest.claims!;
-    expect(claims.map((c) => c.id)).toEqual(['sgd-regime', 'sgd-paths-differ', 'sgd-kick-small', 'sgd-crowding', 'mds-faithful']);
+    expect(claims.map((c) => c.id)).toEqual([
+      'poly-like-relu',
+      'sgd-regime',
+      'sgd-paths-differ',
+      'sgd-kick-small',
+      'sgd-crowding',
+      'over-fits',
+      'over-no-harm',
+      'over-random-labels',
+      'mds-faithful',
+    ]);
     for (const c of claims) {
       expect(['pass', 'fail', 'not-applicable']).toContain(c.status);
       expect(c.threshold.length).toBeGreaterThan(10);
