@@ -1,5 +1,9 @@
 # The optional native kernel provider (see build.mjs, which runs node-gyp on this at install).
 # BLAS: OpenBLAS (Debian: libopenblas-dev); build.mjs finds its headers and library.
+# rpath $ORIGIN (as DT_RPATH, which also serves the libraries those load): a libopenblas placed
+# beside the addon is used before the system's; the bundle (npm run bundle) carries its own
+# there, with libgfortran and libquadmath. Next to a repository build there is none, so the
+# system's is used as before.
 {
   "targets": [
     {
@@ -22,7 +26,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-trapping-math", "-fno-math-errno", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "ldflags": ["-pthread"]
+      "ldflags": ["-pthread", "-Wl,--disable-new-dtags", "-Wl,-rpath,'$$ORIGIN'"]
     }
   ]
 }

@@ -1,8 +1,15 @@
 // Reading and writing the files inside an artifact folder. JSON for small structured data,
 // raw little-endian Float32 for weights and grids (compact, and read back without parsing).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactRef } from './step.ts';
+
+/** Writes `<path>.tmp` and renames it into place: the file is whole or absent, never partial. */
+export async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${path}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
 
 export async function writeJson(dir: string, name: string, value: unknown): Promise<void> {
   const path = join(dir, name);

@@ -9,7 +9,8 @@ import { explainFigure, runFigures } from './figures-command.ts';
 import { buildSite } from './site.ts';
 import { writeRunManifest } from './runs.ts';
 import { formatSeconds } from './progress.ts';
-import { PROFILE_NAMES } from './profiles.ts';
+import { PROFILE_NAMES, getProfile } from './profiles.ts';
+import { OverrideError, describeOverrides, parseOverrides } from './overrides.ts';
 import { CATALOG } from '../figures/catalog.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,6 +24,10 @@ rerun computes only what changed.
 Options
   --profile <name>      ${PROFILE_NAMES.join(' | ')} (default: preview)
   --only <ids>          build only these figures, e.g. --only fig-03,fig-06
+  --set <setting=value> change one setting of the profile for this run (repeatable), e.g.
+                        --set sgdStages.learningRate=0.02 --set data.train=2000; checked
+                        against the profile's types, recorded in the run manifest, and part
+                        of the keys of exactly the steps that read the setting
   --force               recompute the selected steps even when they are cached
   --explain <id>        say, for each step behind a figure, whether it would be reused and,
                         if not, what changed since it was last built; computes nothing
@@ -45,15 +50,28 @@ Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(',
 const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
 const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims'];
 
-function fail(message) {
+/** One line on stderr; exit status 1, or 2 for a bad --set. */
+function fail(message, status = 1) {
   console.error(chalk.red(`figures: ${message}`));
-  process.exit(1);
+  process.exit(status);
+}
+
+/** The --set arguments, checked against the profile (a bad one ends the command with status 2). */
+function overridesOf(args) {
+  const raw = args.set === undefined ? [] : [args.set].flat().map(String);
+  if (raw.length === 0) return {};
+  try {
+    return parseOverrides(getProfile(args.profile), raw);
+  } catch (error) {
+    if (error instanceof OverrideError) fail(error.message, 2);
+    throw error;
+  }
 }
 
 function parseArgs(raw) {
   const unknown = [];
   const args = minimist(raw, {
-    string: STRING_FLAGS,
+    string: [...STRING_FLAGS, 'set'],
     boolean: BOOLEAN_FLAGS,
     alias: { h: 'help' },
     default: { profile: 'preview', site: true },
@@ -90,7 +108,7 @@ function printSummary(manifest, site) {
     `\n${count('computed')} steps computed, ${count('reused')} reused` +
       (count('failed') ? `, ${count('failed')} failed, ${count('blocked')} blocked` : '') +
       ` in ${formatSeconds(manifest.seconds)}; ${built} of ${manifest.figures.length} figures built` +
-      ` (profile ${manifest.profile.name}, engine ${engineLabel(manifest.engine)})`,
+      ` (profile ${manifest.profile.name}${describeOverrides(manifest.overrides) ? ` with ${describeOverrides(manifest.overrides)}` : ''}, engine ${engineLabel(manifest.engine)})`,
   );
   printClaims(manifest.claims ?? []);
   if (site) console.log(`site ${site.status} in ${formatSeconds(site.seconds)}: ${site.dir}/index.html`);
@@ -123,9 +141,16 @@ async function main() {
   const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) fail(`--jobs needs a whole number of at least 1, got '${args.jobs}'`);
   const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  let overrides;
+  try {
+    overrides = overridesOf(args);
+  } catch (error) {
+    fail(error.message);
+  }
+  if (Object.keys(overrides).length > 0) console.log(`settings changed from profile ${args.profile}: ${describeOverrides(overrides)}`);
 
   if (args.explain) {
-    const lines = await explainFigure({ profile: args.profile, cacheDir, repoRoot, figure: args.explain });
+    const lines = await explainFigure({ profile: args.profile, overrides, cacheDir, repoRoot, figure: args.explain });
     for (const line of lines) {
       const mark = line.status === 'hit' ? chalk.green('hit ') : chalk.yellow(line.status);
       console.log(`${mark}  ${line.step}  ${chalk.gray(line.key.slice(0, 12))}`);
@@ -136,6 +161,7 @@ async function main() {
 
   const { manifest, manifestPath, cache } = await runFigures({
     profile: args.profile,
+    overrides,
     only,
     force: args.force,
     jobs,

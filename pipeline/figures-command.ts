@@ -9,11 +9,13 @@ import { fingerprintOf, isGpuEngine, predictFingerprint, sameFingerprint, type E
 import { gpuCount } from './engine/gpu-probe.ts';
 import { planRun, stepsOfFigure, type Plan } from './plan.ts';
 import { getProfile, type Profile } from './profiles.ts';
+import { applyOverrides, type Overrides } from './overrides.ts';
 import { createReporter, type Reporter } from './progress.ts';
 import { executePlan, type StepOutcome } from './runner.ts';
 import { InlineRunner, WorkerPool } from './workers/pool.ts';
 import { availableParallelism } from 'node:os';
-import { environment, figureRecords, gitState, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
+import { gitState } from './root.ts';
+import { environment, figureRecords, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
 
 export interface FiguresOptions {
   profile: string;
@@ -22,6 +24,8 @@ export interface FiguresOptions {
   cacheDir: string;
   repoRoot: string;
   command: string[];
+  /** settings changed from the profile (--set), already checked against it */
+  overrides?: Overrides;
   /** parallel worker processes for training jobs (1: run them in this process) */
   jobs?: number;
   reporter?: Reporter;
@@ -66,9 +70,14 @@ export function defaultJobs(engine?: EngineFingerprint): number {
   return availableParallelism();
 }
 
+/** The profile as a run uses it: the named one with the overrides in place, before any planning. */
+export function runProfile(name: string, overrides: Overrides = {}): Profile {
+  return applyOverrides(getProfile(name), overrides);
+}
+
 export async function runFigures(options: FiguresOptions): Promise<FiguresResult> {
   const startedAt = new Date();
-  const profile = getProfile(options.profile);
+  const profile = runProfile(options.profile, options.overrides);
   const cache = new Cache(options.cacheDir);
   await cache.sweepTemp();
   const reporter = options.reporter ?? createReporter();
@@ -82,6 +91,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
     seconds: 0,
     command: options.command,
     profile,
+    overrides: options.overrides ?? {},
     git: gitState(options.repoRoot),
     environment: environment(),
     engine: null,
@@ -92,7 +102,7 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
   };
 
   const workers = options.jobs ?? defaultJobs(plan.engine);
-  const jobs = workers > 1 ? new WorkerPool(workers, options.repoRoot) : new InlineRunner(options.repoRoot);
+  const jobs = workers > 1 ? new WorkerPool(workers) : new InlineRunner();
   let outcomes: StepOutcome[];
   try {
     outcomes = await executePlan(plan, { cache, reporter, repoRoot: options.repoRoot, force: options.force ?? false, jobs });
@@ -142,7 +152,7 @@ export interface ExplainLine {
 export async function explainFigure(options: Omit<FiguresOptions, 'command' | 'only' | 'force'> & { figure: string }): Promise<ExplainLine[]> {
   const entry = catalogEntry(options.figure);
   if (!entry.build) throw new Error(`${entry.id} (${entry.title}) has no figure module yet`);
-  const profile = getProfile(options.profile);
+  const profile = runProfile(options.profile, options.overrides);
   const cache = new Cache(options.cacheDir);
   const plan = await planRun(profile, { repoRoot: options.repoRoot, engine: predictFingerprint(), only: [entry.id] });
   const lines: ExplainLine[] = [];

@@ -1,7 +1,6 @@
 // Run manifests: cache/runs/<id>.json says exactly what one `npm run figures` ran, with what,
 // how long each step took, which steps were reused, and the hashes of every figure's files.
 // The site and the diff read these manifests and the objects they name, nothing else.
-import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, arch, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import type { Cache, ObjectManifest } from './cache.ts';
 import type { ClaimResult } from './claims/types.ts';
 import type { EngineFingerprint } from './engine/fingerprint.ts';
 import type { Plan } from './plan.ts';
+import type { Overrides } from './overrides.ts';
 import type { Profile } from './profiles.ts';
 import type { StepOutcome } from './runner.ts';
 
@@ -34,7 +34,10 @@ export interface RunManifest {
   finishedAt: string;
   seconds: number;
   command: string[];
+  /** the profile as run: with the overrides in place */
   profile: Profile;
+  /** settings changed from the profile with --set (absent or empty: none) */
+  overrides?: Overrides;
   git: { commit: string | null; dirty: boolean | null };
   environment: {
     node: string;
@@ -54,19 +57,12 @@ export interface RunManifest {
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };
 }
 
+/** The reason a run records for a figure that has no module yet (the diff tells it from a failed one). */
+export const NO_MODULE_REASON = 'not computed yet: no figure module';
+
 export function newRunId(profile: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace('Z', '');
   return `${stamp}-${profile}`;
-}
-
-export function gitState(repoRoot: string): RunManifest['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
-  }
 }
 
 export function environment(): RunManifest['environment'] {
@@ -87,7 +83,7 @@ export async function figureRecords(cache: Cache, plan: Plan, outcomes: StepOutc
   for (const entry of CATALOG) {
     const base = { id: entry.id, title: entry.title, source: entry.source };
     if (!entry.build) {
-      records.push({ ...base, status: 'missing', reason: 'not computed yet: no figure module' });
+      records.push({ ...base, status: 'missing', reason: NO_MODULE_REASON });
       continue;
     }
     const render = status.get(`render:${entry.id}`);

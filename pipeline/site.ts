@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { $ } from 'zx';
 import { canonicalJson, listFiles, sha256, sha256File, type Cache } from './cache.ts';
 import type { RunManifest } from './runs.ts';
+import { BUNDLE_FILE } from './diff/write.ts';
 
 /** What the site is made of, besides the run it shows. */
 const SITE_SOURCES = ['astro.config.mjs', 'src', 'content', 'public', 'figures/catalog.ts'];
@@ -20,6 +21,8 @@ export interface SiteOptions {
   manifestPath: string;
   outDir: string;
   force?: boolean;
+  /** a diff bundle (pipeline/diff/write.ts) for the site's diff page; none: no diff page */
+  diffDir?: string;
 }
 
 export interface SiteResult {
@@ -43,6 +46,8 @@ async function siteKey(options: SiteOptions): Promise<string> {
     canonicalJson({
       sources,
       profile: manifest.profile.name,
+      overrides: manifest.overrides ?? {},
+      diff: options.diffDir ? await sha256File(join(options.diffDir, BUNDLE_FILE)) : null,
       figures: manifest.figures,
       dataset: manifest.dataset?.key ?? null,
       engine: manifest.engine ? [manifest.engine.backend, manifest.engine.provider, manifest.engine.tfjs] : null,
@@ -64,6 +69,7 @@ export async function buildSite(options: SiteOptions): Promise<SiteResult> {
     LANDSCAPE_RUN_MANIFEST: resolve(options.manifestPath),
     LANDSCAPE_CACHE_DIR: options.cache.root,
     LANDSCAPE_SITE_DIR: outDir,
+    LANDSCAPE_DIFF_DIR: options.diffDir ? resolve(options.diffDir) : '',
     ASTRO_TELEMETRY_DISABLED: '1',
   };
   const astro = join(options.repoRoot, 'node_modules', '.bin', 'astro');

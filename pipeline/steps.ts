@@ -32,3 +32,10 @@ const claimSteps: StepDecl[] = claimGroups().map((group) => ({
 }));
 
 export const STEP_DECLS: StepDecl[] = [...dataSteps, ...experimentSteps(), ...claimSteps];
+
+/**
+ * Every module a step's workers run (the steps' `jobs`, the only ones the runner lets them run):
+ * what the bundle compiles in (tools/bundle/compile.ts), so that a job sent to a compute node
+ * finds its module there.
+ */
+export const JOB_MODULES: readonly string[] = [...new Set(STEP_DECLS.flatMap((decl) => decl.jobs ?? []))].sort();

@@ -1,7 +1,7 @@
 // Selects and initialises the tensor backend (see fingerprint.ts for the order and the override).
 import * as tf from '@tensorflow/tfjs';
+import { packageVersion } from '../root.ts';
 import {
-  installedVersion,
   nativeAddonHash,
   simdKernelsHash,
   requestedBackend,
@@ -53,7 +53,7 @@ async function select(): Promise<EngineInfo> {
 
 /** One of the native TensorFlow packages, when it is installed and loads; else null and a note. */
 async function loadTensorflow(pkg: string, notes: string[]): Promise<EngineInfo | null> {
-  const version = installedVersion(pkg);
+  const version = packageVersion(pkg);
   if (!version) return null;
   try {
     // a variable specifier: these packages are optional and usually absent
@@ -79,7 +79,7 @@ export async function loadWasm(notes: string[] = []): Promise<EngineInfo> {
   registerJsKernels();
   const { activateNativeKernels } = await import('./native-kernels.ts');
   const native = activateNativeKernels();
-  const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
+  const wasmVersion = packageVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
   const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
   if (native.kernels === 'native-openblas') {
     notes.push(`native kernels: ${native.blas} (core ${native.core}), ${native.threads} threads`);

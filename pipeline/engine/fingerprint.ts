@@ -25,7 +25,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageVersion, ROOT } from '../root.ts';
 import {
   adapterLabel,
   DAWN_PACKAGE,
@@ -83,14 +84,6 @@ export const TFJS_NODE_GPU = NATIVE_PACKAGES[0];
 export const TFJS_NODE_CPU = NATIVE_PACKAGES[1];
 const require = createRequire(import.meta.url);
 
-export function installedVersion(pkg: string): string | null {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return null;
-  }
-}
-
 export function requestedBackend(): BackendName | null {
   const value = process.env.LANDSCAPE_BACKEND?.trim();
   if (!value) return null;
@@ -106,7 +99,7 @@ export function requestedBackend(): BackendName | null {
  */
 export const NATIVE_ADDON_PATH = 'native/build/Release/landscape_native.node';
 export function nativeAddonFile(): string {
-  return process.env.LANDSCAPE_NATIVE_ADDON?.trim() || fileURLToPath(new URL(`../../${NATIVE_ADDON_PATH}`, import.meta.url));
+  return process.env.LANDSCAPE_NATIVE_ADDON?.trim() || join(ROOT, NATIVE_ADDON_PATH);
 }
 
 /** A kernel provider's switch: '0' (off), '1' (required: an error when it does not load), unset (auto). */
@@ -143,7 +136,7 @@ let relaxedSimd: boolean | null = null;
  */
 export function relaxedSimdAvailable(): boolean {
   if (relaxedSimd !== null) return relaxedSimd;
-  const fma = fileURLToPath(new URL(`../../${SIMD_FMA_KERNELS_PATH}`, import.meta.url));
+  const fma = join(ROOT, SIMD_FMA_KERNELS_PATH);
   if (['0', 'false', 'off', 'no'].includes((process.env.LANDSCAPE_SIMD_FMA ?? '').trim().toLowerCase()) || !existsSync(fma)) {
     return (relaxedSimd = false);
   }
@@ -164,7 +157,7 @@ export function compilesHere(bytes: BufferSource): boolean {
 export function simdKernelsFile(): string {
   const chosen = process.env.LANDSCAPE_SIMD_MODULE?.trim();
   if (chosen) return chosen;
-  return fileURLToPath(new URL(`../../${relaxedSimdAvailable() ? SIMD_FMA_KERNELS_PATH : SIMD_KERNELS_PATH}`, import.meta.url));
+  return join(ROOT, relaxedSimdAvailable() ? SIMD_FMA_KERNELS_PATH : SIMD_KERNELS_PATH);
 }
 
 /** LANDSCAPE_SIMD: the SIMD wasm kernels off, required or auto; consulted only without the native addon. */
@@ -207,7 +200,7 @@ export function isGpuEngine(engine: EngineFingerprint): boolean {
 
 /** The provider string of the webgpu backend: the tfjs backend and the Dawn build under it. */
 export function webgpuProvider(): string {
-  return `${WEBGPU_BACKEND_PACKAGE}@${installedVersion(WEBGPU_BACKEND_PACKAGE) ?? 'unknown'} + ${DAWN_PACKAGE}@${installedVersion(DAWN_PACKAGE) ?? 'unknown'}`;
+  return `${WEBGPU_BACKEND_PACKAGE}@${packageVersion(WEBGPU_BACKEND_PACKAGE) ?? 'unknown'} + ${DAWN_PACKAGE}@${packageVersion(DAWN_PACKAGE) ?? 'unknown'}`;
 }
 
 /**
@@ -252,9 +245,9 @@ export function tensorflowUnavailableError(detail: string): Error {
  */
 export function predictFingerprint(): EngineFingerprint {
   const wanted = requestedBackend();
-  const tfjs = installedVersion('@tensorflow/tfjs') ?? 'unknown';
+  const tfjs = packageVersion('@tensorflow/tfjs') ?? 'unknown';
   const tensorflow = (pkg: string): EngineFingerprint | null => {
-    const version = installedVersion(pkg);
+    const version = packageVersion(pkg);
     return version && nativeBindingPresent(pkg) ? { backend: 'tensorflow', provider: `${pkg}@${version}`, tfjs, kernels: 'tensorflow' } : null;
   };
   if (wanted === 'webgpu') {
@@ -273,7 +266,7 @@ export function predictFingerprint(): EngineFingerprint {
     if (cpu) return cpu;
     if (wanted === 'tensorflow') throw tensorflowUnavailableError(`neither ${TFJS_NODE_GPU} nor ${TFJS_NODE_CPU} is installed with its binding`);
   }
-  const wasmVersion = installedVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
+  const wasmVersion = packageVersion('@tensorflow/tfjs-backend-wasm') ?? 'unknown';
   // cheap: the built addon or module is there and not turned off (a broken one is found at initEngine)
   const provider = `@tensorflow/tfjs-backend-wasm@${wasmVersion}`;
   if (nativeSetting() !== 'off' && nativeAddonBuilt()) return { backend: 'wasm', provider, tfjs, kernels: 'native-openblas', addon: nativeAddonHash() };

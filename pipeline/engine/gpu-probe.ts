@@ -8,10 +8,12 @@
 // calls its architecture 'software') is never taken automatically: only with
 // LANDSCAPE_BACKEND=webgpu and LANDSCAPE_WEBGPU_SOFTWARE=1, for tests and CI.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { packageVersion } from '../root.ts';
+import { vulkanIcdDirs, vulkanIcds } from './vulkan.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -43,26 +45,9 @@ export interface ProbeResult {
 /** The Dawn adapter request used everywhere (the probe, the engine, gpu-check): the same answer each time. */
 export const ADAPTER_REQUEST = { powerPreference: 'high-performance' } as const;
 
-function resolvable(pkg: string): boolean {
-  try {
-    require.resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function packageVersion(pkg: string): string | null {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return null;
-  }
-}
-
 /** Both packages of the WebGPU path are installed (Dawn is optional and may be missing). */
 export function webgpuPackagesInstalled(): { ok: boolean; missing: string[] } {
-  const missing = [DAWN_PACKAGE, WEBGPU_BACKEND_PACKAGE].filter((p) => !resolvable(p));
+  const missing = [DAWN_PACKAGE, WEBGPU_BACKEND_PACKAGE].filter((p) => packageVersion(p) === null);
   return { ok: missing.length === 0, missing };
 }
 
@@ -177,51 +162,6 @@ export function gpuCount(): number {
   }
   const nodes = gpuDeviceNodes().filter((n) => /nvidia\d+$/.test(n)).length;
   return Math.max(1, nodes);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Vulkan: what the loader would read (for messages and gpu-check)
-
-/** The folders the Vulkan loader searches for driver manifests (its documented defaults on Linux). */
-export function vulkanIcdDirs(): string[] {
-  const configDirs = (process.env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
-  const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
-  const home = process.env.XDG_DATA_HOME || (process.env.HOME ? join(process.env.HOME, '.local', 'share') : '');
-  return [...configDirs, '/etc', ...(home ? [home] : []), ...dataDirs].filter(Boolean).map((d) => join(d, 'vulkan', 'icd.d'));
-}
-
-export interface IcdManifest {
-  file: string;
-  library: string | null;
-}
-
-/** Driver manifests: the ones VK_DRIVER_FILES / VK_ICD_FILENAMES name, else those in the search folders. */
-export function vulkanIcds(): { source: string; manifests: IcdManifest[] } {
-  const forced = process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES;
-  const files: string[] = [];
-  let source: string;
-  if (forced) {
-    source = process.env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
-    files.push(...forced.split(':').filter(Boolean));
-  } else {
-    source = 'the loader search folders';
-    for (const dir of vulkanIcdDirs()) {
-      try {
-        for (const name of readdirSync(dir).sort()) if (name.endsWith('.json')) files.push(join(dir, name));
-      } catch {
-        // folder absent
-      }
-    }
-  }
-  const manifests = files.map((file) => {
-    try {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { ICD?: { library_path?: string } };
-      return { file, library: json.ICD?.library_path ?? null };
-    } catch {
-      return { file, library: null };
-    }
-  });
-  return { source, manifests };
 }
 
 // ---------------------------------------------------------------------------------------------

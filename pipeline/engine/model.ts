@@ -168,6 +168,22 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
+/**
+ * The mean loss of a batch (batch norm on its own statistics, as in training) and its gradient
+ * for each variable (the five kernels, then the bias), read back to the host: for checks.
+ */
+export async function lossAndGradients(net: Net, images: Float32Array, labels: Int32Array): Promise<{ loss: number; gradients: Float32Array[] }> {
+  const outs = tf.tidy(() => {
+    const x = tf.tensor4d(images, [labels.length, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]);
+    const y = tf.tensor1d(labels, 'int32');
+    const { value, grads } = tf.variableGrads(() => crossEntropy(net.logits(x), y), net.variables);
+    return [value, ...net.variables.map((v) => grads[v.name]!)];
+  });
+  const values = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
+  tf.dispose(outs);
+  return { loss: values[0]![0]!, gradients: values.slice(1) };
+}
+
 /** Copies the images at `indices` into one NHWC batch tensor. */
 export function gatherImages(split: Split, indices: ArrayLike<number>): tf.Tensor4D {
   const n = indices.length;

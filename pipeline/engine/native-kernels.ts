@@ -9,19 +9,30 @@
 // LANDSCAPE_NATIVE=0 turns the provider off, =1 makes a missing or broken addon an error;
 // unset, it is used when it loads and passes its self-test. LANDSCAPE_NATIVE_THREADS sets the
 // addon's threads (default: the machine's cores).
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
 import { reductionPlan } from './js-kernels.ts';
-import { compareSelfTest, KernelSwap } from './kernel-swap.ts';
-import { NATIVE_ADDON_PATH, nativeAddonBuilt, nativeAddonFile, nativeSetting, type KernelProvider } from './fingerprint.ts';
-
-type Info = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap };
-type Kernel = (args: KernelArgs) => Info | Info[];
+import {
+  channelGeometry,
+  checkBnReluGrad,
+  checkNormalizeRelu,
+  CONV_SELF_TEST_NAMES,
+  convCall,
+  convSelfTest,
+  envNumber,
+  envThreads,
+  size,
+  WasmKernelProvider,
+  type ConvKernelName,
+  type Info,
+  type Kernel,
+  type KernelArgs,
+  type ProviderStatus,
+} from './kernel-provider.ts';
+import { NATIVE_ADDON_PATH, nativeAddonBuilt, nativeAddonFile, nativeSetting } from './fingerprint.ts';
 
 /** The addon's exports (native/src/addon.cc documents the parameter layouts). */
 interface Addon {
@@ -38,28 +49,18 @@ interface Addon {
   normalizeRelu(heap: Uint8Array, params: Uint32Array): void;
 }
 
-export interface NativeStatus {
-  /** the kernels in use on 'wasm' */
-  kernels: KernelProvider;
-  active: boolean;
-  /** one line, set when the addon is off, missing or broken (why the npm-only kernels are used) */
-  notice: string | null;
-  /** when active: threads, BLAS build and the core type it dispatched to */
-  threads?: number;
-  blas?: string;
-  core?: string;
-  /** kernel names replaced on 'wasm' */
-  replaced: string[];
+/** When active: threads, BLAS build and the core type it dispatched to. */
+interface NativeDetails {
+  threads: number;
+  blas: string;
+  core: string;
 }
+export type NativeStatus = ProviderStatus & Partial<NativeDetails>;
 
-const BACKEND = 'wasm';
-const FALLBACK = 'using the npm-only wasm path';
+const LABEL = 'native kernels';
 
 let addon: Addon | null = null;
-let addonInfo: { threads: number; blas: string; core: string } | null = null;
-/** the kernels we replaced, to delegate to and to restore */
-const swap = new KernelSwap(BACKEND);
-let status: NativeStatus = { kernels: 'xnnpack', active: false, notice: null, replaced: [] };
+let addonInfo: NativeDetails | null = null;
 
 // One parameter block reused by every call (the addon reads it synchronously).
 const params = new Uint32Array(64);
@@ -78,10 +79,6 @@ function heap(backend: BackendWasm): Uint8Array {
   return (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
 }
 
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** Calls of each replaced kernel, and how many of them went to the kernel it replaced. */
 const callCounts = new Map<string, { calls: number; fallbacks: number }>();
 
@@ -97,10 +94,7 @@ export function nativeCallCounts(): Record<string, { calls: number; fallbacks: n
 }
 
 function fallback(name: string, args: KernelArgs): Info | Info[] {
-  counted(name).fallbacks++;
-  const config = swap.original(name);
-  if (!config) throw new Error(`native kernels: no fallback kernel for ${name} on 'wasm'`);
-  return (config.kernelFunc as unknown as Kernel)(args);
+  return provider.fallback(name, args);
 }
 
 /** A new float32 output; the native call fills it, and frees it if the call throws. */
@@ -117,9 +111,6 @@ function withOutput(backend: BackendWasm, shape: number[], fill: (out: Info) => 
 
 // ---------------------------------------------------------------------------------------------
 // convolutions
-
-type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 function setConvParams(c: tf.backend_util.Conv2DInfo): void {
   params[0] = c.batchSize;
@@ -139,76 +130,20 @@ function setConvParams(c: tf.backend_util.Conv2DInfo): void {
   params[14] = c.padInfo.left;
 }
 
-function channelsLast(dataFormat: unknown): boolean {
-  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
-}
-
-function geometryOk(c: tf.backend_util.Conv2DInfo): boolean {
-  return c.padInfo.top >= 0 && c.padInfo.left >= 0 && c.outHeight >= 0 && c.outWidth >= 0;
-}
-
-function conv2d(args: KernelArgs): Info | Info[] {
-  const { x, filter } = args.inputs as { x: Info; filter: Info };
-  const a = args.attrs as unknown as {
-    strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dilations: [number, number] | number; dimRoundingMode?: Rounding;
+/** A convolution kernel: the addon function takes the geometry and its two inputs in kernel order (kernel-provider.ts). */
+function convKernel(name: ConvKernelName, run: (heap: Uint8Array, params: Uint32Array) => void): Kernel {
+  return (args) => {
+    const call = convCall(name, args);
+    if (!call) return fallback(name, args);
+    const { backend } = args;
+    return withOutput(backend, call.outShape, (out) => {
+      setConvParams(call.c);
+      params[15] = offsetOf(backend, call.first);
+      params[16] = offsetOf(backend, call.second);
+      params[17] = offsetOf(backend, out);
+      run(heap(backend), params);
+    });
   };
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) {
-    return fallback('Conv2D', args);
-  }
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-    a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2D', args);
-  const { backend } = args;
-  return withOutput(backend, c.outShape, (y) => {
-    setConvParams(c);
-    params[15] = offsetOf(backend, x);
-    params[16] = offsetOf(backend, filter);
-    params[17] = offsetOf(backend, y);
-    addon!.conv2d(heap(backend), params);
-  });
-}
-
-function conv2dBackpropInput(args: KernelArgs): Info | Info[] {
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
-  const a = args.attrs as unknown as {
-    strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; inputShape: [number, number, number, number];
-  };
-  if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat)) {
-    return fallback('Conv2DBackpropInput', args);
-  }
-  const c = tf.backend_util.computeConv2DInfo(
-    a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2DBackpropInput', args);
-  const { backend } = args;
-  return withOutput(backend, [...a.inputShape], (dx) => {
-    setConvParams(c);
-    params[15] = offsetOf(backend, dy);
-    params[16] = offsetOf(backend, filter);
-    params[17] = offsetOf(backend, dx);
-    addon!.conv2dBackpropInput(heap(backend), params);
-  });
-}
-
-function conv2dBackpropFilter(args: KernelArgs): Info | Info[] {
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const a = args.attrs as unknown as {
-    strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; filterShape: [number, number, number, number];
-  };
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) {
-    return fallback('Conv2DBackpropFilter', args);
-  }
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2DBackpropFilter', args);
-  const { backend } = args;
-  return withOutput(backend, [...a.filterShape], (dw) => {
-    setConvParams(c);
-    params[15] = offsetOf(backend, x);
-    params[16] = offsetOf(backend, dy);
-    params[17] = offsetOf(backend, dw);
-    addon!.conv2dBackpropFilter(heap(backend), params);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,12 +345,6 @@ function reduceKernel(name: 'Sum' | 'Mean'): Kernel {
 // ---------------------------------------------------------------------------------------------
 // batch norm + ReLU (the fused ops of batch-norm-relu.ts; no wasm kernel to fall back to)
 
-function channelGeometry(x: Info, what: string): { rows: number; channels: number } {
-  if (x.dtype !== 'float32' || x.shape.length < 2) throw new Error(`native kernels: ${what} needs a float32 tensor of rank >= 2`);
-  const channels = x.shape[x.shape.length - 1]!;
-  return { rows: channels === 0 ? 0 : size(x.shape) / channels, channels };
-}
-
 function setEpsilon(index: number, epsilon: number): void {
   alphaBits[0] = epsilon;
   params[index] = alphaWord[0]!;
@@ -424,7 +353,7 @@ function setEpsilon(index: number, epsilon: number): void {
 function bnRelu(args: KernelArgs): Info | Info[] {
   const { x } = args.inputs as { x: Info };
   const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const { rows, channels } = channelGeometry(x, BN_RELU);
+  const { rows, channels } = channelGeometry(LABEL, x, BN_RELU);
   const { backend } = args;
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
   try {
@@ -443,10 +372,8 @@ function bnRelu(args: KernelArgs): Info | Info[] {
 
 function bnReluGrad(args: KernelArgs): Info | Info[] {
   const { dy, x, mean, rstd } = args.inputs as { dy: Info; x: Info; mean: Info; rstd: Info };
-  const { rows, channels } = channelGeometry(x, BN_RELU_GRAD);
-  if (dy.shape.join() !== x.shape.join() || size(mean.shape) !== channels || size(rstd.shape) !== channels) {
-    throw new Error(`native kernels: ${BN_RELU_GRAD}: shapes do not match`);
-  }
+  const { rows, channels } = channelGeometry(LABEL, x, BN_RELU_GRAD);
+  checkBnReluGrad(LABEL, BN_RELU_GRAD, { dy, x, mean, rstd }, channels);
   const { backend } = args;
   return withOutput(backend, x.shape, (dx) => {
     params[0] = rows;
@@ -463,10 +390,8 @@ function bnReluGrad(args: KernelArgs): Info | Info[] {
 function normalizeReluKernel(args: KernelArgs): Info | Info[] {
   const { x, mean, variance } = args.inputs as { x: Info; mean: Info; variance: Info };
   const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const { rows, channels } = channelGeometry(x, NORMALIZE_RELU);
-  if (size(mean.shape) !== channels || size(variance.shape) !== channels || mean.dtype !== 'float32' || variance.dtype !== 'float32') {
-    throw new Error(`native kernels: ${NORMALIZE_RELU}: statistics must be float32 with one value per channel`);
-  }
+  const { rows, channels } = channelGeometry(LABEL, x, NORMALIZE_RELU);
+  checkNormalizeRelu(LABEL, NORMALIZE_RELU, mean, variance, channels);
   const { backend } = args;
   return withOutput(backend, x.shape, (y) => {
     params[0] = rows;
@@ -484,9 +409,9 @@ function normalizeReluKernel(args: KernelArgs): Info | Info[] {
 // registration
 
 const KERNELS: Record<string, Kernel> = {
-  Conv2D: conv2d,
-  Conv2DBackpropInput: conv2dBackpropInput,
-  Conv2DBackpropFilter: conv2dBackpropFilter,
+  Conv2D: convKernel('Conv2D', (h, p) => addon!.conv2d(h, p)),
+  Conv2DBackpropInput: convKernel('Conv2DBackpropInput', (h, p) => addon!.conv2dBackpropInput(h, p)),
+  Conv2DBackpropFilter: convKernel('Conv2DBackpropFilter', (h, p) => addon!.conv2dBackpropFilter(h, p)),
   BatchMatMul: batchMatMul,
   ...Object.fromEntries(Object.keys(BINARY_OPS).map((name) => [name, binaryKernel(name)])),
   AddN: addN,
@@ -499,34 +424,10 @@ const KERNELS: Record<string, Kernel> = {
   [NORMALIZE_RELU]: normalizeReluKernel,
 };
 
-
-
 export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys(KERNELS);
 
-function register(): void {
-  const counting = Object.entries(KERNELS).map(([name, kernelFunc]) => {
-    const count = counted(name);
-    const wrapped = ((args: KernelArgs) => {
-      count.calls++;
-      return kernelFunc(args);
-    }) as unknown as tf.KernelFunc;
-    return [name, wrapped] as const;
-  });
-  swap.install(Object.fromEntries(counting));
-}
-
-/** Puts back the kernels that were replaced (the npm-only wasm path); for tests and benchmarks. */
-export function deactivateNativeKernels(): void {
-  swap.restore();
-  status = { ...status, kernels: 'xnnpack', active: false, replaced: [] };
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!.trim();
-}
-
-function loadAddon(): Addon {
-  if (addon) return addon;
+function loadAddon(): void {
+  if (addon) return;
   const require = createRequire(import.meta.url);
   const loaded = require(nativeAddonFile()) as Addon;
   const functions = ['init', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'batchMatMul', 'binary', 'unary', 'reduce',
@@ -534,29 +435,44 @@ function loadAddon(): Addon {
   for (const fn of functions) {
     if (typeof loaded[fn] !== 'function') throw new Error(`the addon has no '${fn}' function (stale build? run npm run install)`);
   }
-  const requested = Number(process.env.LANDSCAPE_NATIVE_THREADS ?? '');
-  const threads = Number.isInteger(requested) && requested > 0 ? requested : availableParallelism();
-  const spin = Number(process.env.LANDSCAPE_NATIVE_SPIN_US ?? '');
-  addonInfo = loaded.init(threads, Number.isFinite(spin) && spin >= 0 ? spin : 200);
+  const spin = envNumber('LANDSCAPE_NATIVE_SPIN_US', 200, (n) => Number.isFinite(n) && n >= 0);
+  addonInfo = loaded.init(envThreads('LANDSCAPE_NATIVE_THREADS'), spin);
   addon = loaded;
-  return loaded;
 }
 
-/** A small convolution, its gradients, a broadcast product, a channel sum and a matmul. */
-function selfTestOutputs(): tf.Tensor[] {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 7 * 6 * 3 }, (_, i) => Math.sin(i * 0.37)), [2, 7, 6, 3]);
-    const f = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.61)), [3, 3, 3, 4]);
-    const y = tf.conv2d(x, f, 2, 'same');
-    const dy = tf.mul(tf.onesLike(y), tf.reshape(tf.range(0, 4), [1, 1, 1, 4]));
-    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return [y, dx, dw, tf.sum(tf.mul(y, tf.range(1, 5)), [0, 1, 2]), tf.matMul(tf.reshape(y, [-1, 4]), tf.reshape(f, [27, 4]), false, true)];
-  });
-}
-
-const SELF_TEST_OUTPUTS = ['conv2d', 'conv2d input gradient', 'conv2d filter gradient', 'channel sum', 'matmul'];
+const provider = new WasmKernelProvider<NativeDetails>({
+  label: LABEL,
+  kernels: 'native-openblas',
+  variable: 'LANDSCAPE_NATIVE',
+  setting: nativeSetting,
+  instead: 'using the npm-only wasm path',
+  missing: () =>
+    nativeAddonBuilt()
+      ? null
+      : `no ${process.env.LANDSCAPE_NATIVE_ADDON?.trim() || NATIVE_ADDON_PATH}; npm install builds it when the OpenBLAS headers are there, e.g. apt-get install libopenblas-dev`,
+  load: loadAddon,
+  install: () => {
+    // every call counted, and (in fallback()) every call handed on to the replaced kernel
+    const counting = Object.entries(KERNELS).map(([name, kernelFunc]) => {
+      const count = counted(name);
+      const wrapped = ((args: KernelArgs) => {
+        count.calls++;
+        return kernelFunc(args);
+      }) as unknown as tf.KernelFunc;
+      return [name, wrapped] as const;
+    });
+    provider.swap.install(Object.fromEntries(counting));
+  },
+  // a small convolution and its gradients, a broadcast product, a channel sum and a matmul
+  selfTest: () =>
+    convSelfTest([2, 7, 6, 3], [3, 3, 3, 4], (y, _x, f) => [
+      tf.sum(tf.mul(y, tf.range(1, 5)), [0, 1, 2]),
+      tf.matMul(tf.reshape(y, [-1, 4]), tf.reshape(f, [27, 4]), false, true),
+    ]),
+  selfTestNames: [...CONV_SELF_TEST_NAMES, 'channel sum', 'matmul'],
+  details: () => ({ threads: addonInfo!.threads, blas: addonInfo!.blas.trim(), core: addonInfo!.core }),
+  beforeFallback: (name) => void counted(name).fallbacks++,
+});
 
 /**
  * Replaces the 'wasm' backend's kernels with the native ones when the addon is built, loads
@@ -564,43 +480,14 @@ const SELF_TEST_OUTPUTS = ['conv2d', 'conv2d input gradient', 'conv2d filter gra
  * active (after selectWasm()). Throws only when LANDSCAPE_NATIVE=1 asks for the addon.
  */
 export function activateNativeKernels(): NativeStatus {
-  if (status.active) return status;
-  const setting = nativeSetting();
-  if (setting === 'off') {
-    status = { kernels: 'xnnpack', active: false, notice: `native kernels off (LANDSCAPE_NATIVE=0): ${FALLBACK}`, replaced: [] };
-    return status;
-  }
-  if (tf.getBackend() !== BACKEND) throw new Error(`native kernels: the active backend is '${tf.getBackend()}', not 'wasm'`);
-  let notice: string;
-  if (!nativeAddonBuilt()) {
-    const file = process.env.LANDSCAPE_NATIVE_ADDON?.trim() || NATIVE_ADDON_PATH;
-    notice = `native kernels not built (no ${file}; npm install builds it when the OpenBLAS headers are there, e.g. apt-get install libopenblas-dev): ${FALLBACK}`;
-  } else {
-    let reference: tf.Tensor[] = [];
-    let native: tf.Tensor[] = [];
-    try {
-      loadAddon();
-      reference = selfTestOutputs();
-      register();
-      native = selfTestOutputs();
-      compareSelfTest(SELF_TEST_OUTPUTS, native, reference);
-      status = {
-        kernels: 'native-openblas', active: true, notice: null, threads: addonInfo!.threads, blas: addonInfo!.blas.trim(),
-        core: addonInfo!.core, replaced: swap.names,
-      };
-      return status;
-    } catch (error) {
-      deactivateNativeKernels();
-      notice = `native kernels broken (${firstLine(error)}): ${FALLBACK}`;
-    } finally {
-      tf.dispose([...reference, ...native]);
-    }
-  }
-  if (setting === 'required') throw new Error(`LANDSCAPE_NATIVE=1, but ${notice.replace(`: ${FALLBACK}`, '')}`);
-  status = { kernels: 'xnnpack', active: false, notice, replaced: [] };
-  return status;
+  return provider.activate();
+}
+
+/** Puts back the kernels that were replaced (the npm-only wasm path); for tests and benchmarks. */
+export function deactivateNativeKernels(): void {
+  provider.deactivate();
 }
 
 export function nativeStatus(): NativeStatus {
-  return status;
+  return provider.status;
 }

@@ -7,6 +7,7 @@
 //    something other than these kernels is about to read it.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { size } from './kernel-provider.ts';
 import { ARENA, type SimdPool } from './simd-pool.ts';
 
 type Info = tf.TensorInfo;
@@ -19,10 +20,6 @@ let pool: SimdPool | null = null;
 /** The pool whose memory this is (set once the pool exists). */
 export function useArenaOf(p: SimdPool): void {
   pool = p;
-}
-
-export function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 export function heapF32(backend: BackendWasm): Float32Array {

@@ -19,36 +19,45 @@
 // LANDSCAPE_SIMD_SPIN_US how long idle threads poll before they sleep (default 1000: a job
 // usually follows within a millisecond, and waking a sleeping thread takes a good part of one).
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchNormRelu, BN_RELU, BN_RELU_GRAD, NORMALIZE_RELU } from './batch-norm-relu.ts';
-import { compilesHere, SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting, type KernelProvider } from './fingerprint.ts';
+import { compilesHere, SIMD_KERNELS_PATH, simdKernelsBuilt, simdKernelsFile, simdSetting } from './fingerprint.ts';
 import { sharesInputData } from './js-kernels.ts';
-import { compareSelfTest, KernelSwap } from './kernel-swap.ts';
-import { flush, flushInputs, heapF32, Layout, offsetOf, releaseAll, size, SLACK_BYTES, useArenaOf, withArena } from './simd-arena.ts';
+import {
+  channelGeometry,
+  checkBnReluGrad,
+  checkNormalizeRelu,
+  CONV_SELF_TEST_NAMES,
+  convCall,
+  convSelfTest,
+  envNumber,
+  envThreads,
+  size,
+  WasmKernelProvider,
+  type ConvCall,
+  type ConvKernelName,
+  type Info,
+  type Kernel,
+  type KernelArgs,
+  type ProviderStatus,
+} from './kernel-provider.ts';
+import { KernelSwap } from './kernel-swap.ts';
+import { flush, flushInputs, heapF32, Layout, offsetOf, releaseAll, SLACK_BYTES, useArenaOf, withArena } from './simd-arena.ts';
 import { SimdPool } from './simd-pool.ts';
 
 export { simdCounters } from './simd-arena.ts';
 
-type Info = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap };
-type Kernel = (args: KernelArgs) => Info | Info[];
-
-export interface SimdStatus {
-  kernels: KernelProvider;
-  active: boolean;
-  /** one line, set when the module is off, missing or broken (why XNNPACK is used) */
-  notice: string | null;
-  threads?: number;
+interface SimdDetails {
+  threads: number;
   /** whether the kernels are the relaxed-SIMD build (fused multiply-add) */
-  fma?: boolean;
-  replaced: string[];
+  fma: boolean;
 }
+export type SimdStatus = ProviderStatus & Partial<SimdDetails>;
 
 const BACKEND = 'wasm';
-const FALLBACK = "using the wasm backend's own kernels (XNNPACK)";
+const LABEL = 'simd kernels';
 // operation codes of wasm/assembly/index.ts
 const OP = { CONV_FORWARD: 1, CONV_INPUT_GRADIENT: 2, CONV_FILTER_GRADIENT: 3, MOMENTS: 4, NORMALIZE_RELU: 5, GRAD_MOMENTS: 6, GRAD_APPLY: 7 } as const;
 // chunks of pixels come in multiples of both builds' tile heights (6 rows; 4 with relaxed SIMD),
@@ -62,29 +71,11 @@ const PARALLEL_FLOPS = 32e6;
 const PARALLEL_ELEMENTS = 1 << 19;
 
 let pool: SimdPool | null = null;
-/** our kernels in place of the backend's (kept to delegate to and to restore) */
-const swap = new KernelSwap(BACKEND);
 /** the backend's other kernels, wrapped to copy deferred inputs out first (simd-arena.ts) */
 const flushing = new KernelSwap(BACKEND);
-let status: SimdStatus = { kernels: 'xnnpack', active: false, notice: null, replaced: [] };
-
-function fallback(name: string, args: KernelArgs): Info | Info[] {
-  flushInputs(args.inputs);
-  const config = swap.original(name);
-  if (!config) throw new Error(`simd kernels: no fallback kernel for ${name} on 'wasm'`);
-  return (config.kernelFunc as unknown as Kernel)(args);
-}
 
 // ---------------------------------------------------------------------------------------------
 // convolutions
-
-type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
-type Shape4 = [number, number, number, number];
-
-function channelsLast(dataFormat: unknown): boolean {
-  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
-}
 
 /** Pixels per chunk: about `targetFloats` of im2col columns, which stay in L2 beside the filter. */
 function chunkRows(columns: number, targetFloats: number): number {
@@ -102,10 +93,7 @@ function convJob(p: SimdPool, op: number, c: tf.backend_util.Conv2DInfo, chunk: 
   w[21] = chunk;
 }
 
-function runConv(
-  backend: BackendWasm, op: number, c: tf.backend_util.Conv2DInfo,
-  first: Info, second: Info, outShape: number[], chunk: number,
-): Info {
+function runConv(backend: BackendWasm, op: number, { c, first, second, outShape }: ConvCall, chunk: number): Info {
   const p = pool!;
   const columns = c.filterHeight * c.filterWidth * c.inChannels;
   // per thread (wasm/assembly/conv.ts): edge-tile spill, a packed operand (the filter, or a
@@ -131,49 +119,21 @@ function runConv(
   });
 }
 
-function geometryOk(c: tf.backend_util.Conv2DInfo): boolean {
-  return c.padInfo.top >= 0 && c.padInfo.left >= 0 && c.outHeight > 0 && c.outWidth > 0 && c.batchSize > 0;
-}
-
-function conv2d(args: KernelArgs): Info | Info[] {
-  const { x, filter } = args.inputs as { x: Info; filter: Info };
-  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dilations: [number, number] | number; dimRoundingMode?: Rounding };
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback('Conv2D', args);
-  const c = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2D', args);
-  const columns = c.filterHeight * c.filterWidth * c.inChannels;
-  return runConv(args.backend, OP.CONV_FORWARD, c, x, filter, c.outShape, chunkRows(columns, 1 << 15));
-}
-
-function conv2dBackpropInput(args: KernelArgs): Info | Info[] {
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
-  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; inputShape: Shape4 };
-  if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || !channelsLast(a.dataFormat)) return fallback('Conv2DBackpropInput', args);
-  const c = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2DBackpropInput', args);
-  const columns = c.filterHeight * c.filterWidth * c.inChannels;
-  return runConv(args.backend, OP.CONV_INPUT_GRADIENT, c, dy, filter, [...a.inputShape], chunkRows(columns, 1 << 15));
-}
-
-function conv2dBackpropFilter(args: KernelArgs): Info | Info[] {
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const a = args.attrs as unknown as { strides: [number, number] | number; pad: PadAttr; dataFormat?: string; dimRoundingMode?: Rounding; filterShape: Shape4 };
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !channelsLast(a.dataFormat) || x.shape.length !== 4) return fallback('Conv2DBackpropFilter', args);
-  const c = tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  if (!geometryOk(c)) return fallback('Conv2DBackpropFilter', args);
-  const columns = c.filterHeight * c.filterWidth * c.inChannels;
-  // the chunk is the sgemm's K here: long enough that each C tile is loaded and stored rarely
-  return runConv(args.backend, OP.CONV_FILTER_GRADIENT, c, x, dy, [...a.filterShape], Math.min(512, chunkRows(columns, 1 << 17)));
+/**
+ * A convolution kernel: `chunk` pixels of im2col columns per piece (for the filter gradient the
+ * sgemm's K, long enough that each tile of C is loaded and stored rarely).
+ */
+function convKernel(name: ConvKernelName, op: number, chunk: (columns: number) => number): Kernel {
+  return (args) => {
+    const call = convCall(name, args);
+    if (!call) return provider.fallback(name, args);
+    const { c } = call;
+    return runConv(args.backend, op, call, chunk(c.filterHeight * c.filterWidth * c.inChannels));
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // batch norm + ReLU
-
-function channelGeometry(x: Info, what: string): { rows: number; channels: number } {
-  if (x.dtype !== 'float32' || x.shape.length < 2) throw new Error(`simd kernels: ${what} needs a float32 tensor of rank >= 2`);
-  const channels = x.shape[x.shape.length - 1]!;
-  return { rows: channels === 0 ? 0 : size(x.shape) / channels, channels };
-}
 
 /** Rows per piece of the channel sums: from the shape only, so sums do not depend on threads. */
 function pieceRowsOf(rows: number, channels: number): number {
@@ -200,7 +160,7 @@ const fround = Math.fround;
 function bnRelu(args: KernelArgs): Info | Info[] {
   const { x } = args.inputs as { x: Info };
   const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const { rows, channels } = channelGeometry(x, BN_RELU);
+  const { rows, channels } = channelGeometry(LABEL, x, BN_RELU);
   const { backend } = args;
   const p = pool!;
   return withArena(() => {
@@ -234,10 +194,8 @@ function bnRelu(args: KernelArgs): Info | Info[] {
 
 function bnReluGrad(args: KernelArgs): Info | Info[] {
   const { dy, x, mean, rstd } = args.inputs as { dy: Info; x: Info; mean: Info; rstd: Info };
-  const { rows, channels } = channelGeometry(x, BN_RELU_GRAD);
-  if (dy.shape.join() !== x.shape.join() || size(mean.shape) !== channels || size(rstd.shape) !== channels) {
-    throw new Error(`simd kernels: ${BN_RELU_GRAD}: shapes do not match`);
-  }
+  const { rows, channels } = channelGeometry(LABEL, x, BN_RELU_GRAD);
+  checkBnReluGrad(LABEL, BN_RELU_GRAD, { dy, x, mean, rstd }, channels);
   const { backend } = args;
   if (rows === 0) return backend.makeOutput(x.shape, 'float32');
   const p = pool!;
@@ -272,10 +230,8 @@ function bnReluGrad(args: KernelArgs): Info | Info[] {
 function normalizeReluKernel(args: KernelArgs): Info | Info[] {
   const { x, mean, variance } = args.inputs as { x: Info; mean: Info; variance: Info };
   const { epsilon } = args.attrs as unknown as { epsilon: number };
-  const { rows, channels } = channelGeometry(x, NORMALIZE_RELU);
-  if (size(mean.shape) !== channels || size(variance.shape) !== channels || mean.dtype !== 'float32' || variance.dtype !== 'float32') {
-    throw new Error(`simd kernels: ${NORMALIZE_RELU}: statistics must be float32 with one value per channel`);
-  }
+  const { rows, channels } = channelGeometry(LABEL, x, NORMALIZE_RELU);
+  checkNormalizeRelu(LABEL, NORMALIZE_RELU, mean, variance, channels);
   const { backend } = args;
   const p = pool!;
   return withArena(() => {
@@ -302,9 +258,9 @@ function normalizeReluKernel(args: KernelArgs): Info | Info[] {
 // registration
 
 const KERNELS: Record<string, Kernel> = {
-  Conv2D: conv2d,
-  Conv2DBackpropInput: conv2dBackpropInput,
-  Conv2DBackpropFilter: conv2dBackpropFilter,
+  Conv2D: convKernel('Conv2D', OP.CONV_FORWARD, (columns) => chunkRows(columns, 1 << 15)),
+  Conv2DBackpropInput: convKernel('Conv2DBackpropInput', OP.CONV_INPUT_GRADIENT, (columns) => chunkRows(columns, 1 << 15)),
+  Conv2DBackpropFilter: convKernel('Conv2DBackpropFilter', OP.CONV_FILTER_GRADIENT, (columns) => Math.min(512, chunkRows(columns, 1 << 17))),
   [BN_RELU]: bnRelu,
   [BN_RELU_GRAD]: bnReluGrad,
   [NORMALIZE_RELU]: normalizeReluKernel,
@@ -323,7 +279,7 @@ function sharesData(config: tf.KernelConfig): boolean {
 let readSyncPatched: { backend: BackendWasm; original: BackendWasm['readSync'] } | null = null;
 
 function register(): void {
-  swap.install(KERNELS as unknown as Record<string, tf.KernelFunc>);
+  provider.swap.install(KERNELS as unknown as Record<string, tf.KernelFunc>);
   const others = tf.getKernelsForBackend(BACKEND).filter((c) => !(c.kernelName in KERNELS) && !sharesData(c));
   flushing.install(Object.fromEntries(others.map((config) => {
     const original = config.kernelFunc as unknown as Kernel;
@@ -344,29 +300,21 @@ function register(): void {
   }
 }
 
-/** Puts back the kernels that were replaced; for tests and benchmarks. */
-export function deactivateSimdKernels(): void {
+function unregister(): void {
   releaseAll();
-  swap.restore();
   flushing.restore();
   if (readSyncPatched) {
     readSyncPatched.backend.readSync = readSyncPatched.original;
     readSyncPatched = null;
   }
-  status = { ...status, kernels: 'xnnpack', active: false, replaced: [] };
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!.trim();
 }
 
 export function simdThreads(): number {
-  const requested = Number(process.env.LANDSCAPE_SIMD_THREADS ?? '');
-  return Number.isInteger(requested) && requested > 0 ? requested : availableParallelism();
+  return envThreads('LANDSCAPE_SIMD_THREADS');
 }
 
-function loadPool(): SimdPool {
-  if (pool) return pool;
+function loadPool(): void {
+  if (pool) return;
   const bytes = readFileSync(simdKernelsFile());
   // a module that needs relaxed SIMD (LANDSCAPE_SIMD_MODULE pointing at one) gets it turned on too
   compilesHere(bytes);
@@ -375,28 +323,28 @@ function loadPool(): SimdPool {
   for (const name of ['work', 'pieceMeans']) {
     if (!exported.includes(name)) throw new Error(`the module has no '${name}' export (stale build? run npm run install)`);
   }
-  const spin = Number(process.env.LANDSCAPE_SIMD_SPIN_US ?? '');
-  pool = new SimdPool(module, simdThreads(), Number.isFinite(spin) && spin >= 0 ? spin : 1000);
+  const spin = envNumber('LANDSCAPE_SIMD_SPIN_US', 1000, (n) => Number.isFinite(n) && n >= 0);
+  pool = new SimdPool(module, simdThreads(), spin);
   useArenaOf(pool);
-  return pool;
 }
 
-/**
- * A convolution with odd sizes, both its gradients and the fused batch norm + ReLU, on small
- * tensors. Before register() they come from the replaced kernels and the composed ops.
- */
-function selfTestOutputs(): tf.Tensor[] {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(Float32Array.from({ length: 3 * 7 * 6 * 5 }, (_, i) => Math.sin(i * 0.37)), [3, 7, 6, 5]);
-    const f = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 5 * 9 }, (_, i) => Math.cos(i * 0.61)), [3, 3, 5, 9]);
-    const y = tf.conv2d(x, f, 2, 'same');
-    const dy = tf.mul(tf.onesLike(y), tf.reshape(tf.range(0, 9), [1, 1, 1, 9]));
-    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return [y, dx, dw, batchNormRelu(y, 1e-5)];
-  });
-}
+const provider = new WasmKernelProvider<SimdDetails>({
+  label: LABEL,
+  kernels: 'wasm-simd',
+  variable: 'LANDSCAPE_SIMD',
+  setting: simdSetting,
+  instead: "using the wasm backend's own kernels (XNNPACK)",
+  missing: () => (simdKernelsBuilt() ? null : `no ${process.env.LANDSCAPE_SIMD_MODULE?.trim() || SIMD_KERNELS_PATH}; npm install builds it`),
+  load: loadPool,
+  install: register,
+  uninstall: unregister,
+  // a convolution with odd sizes, both its gradients and the fused batch norm + ReLU
+  selfTest: () => convSelfTest([3, 7, 6, 5], [3, 3, 5, 9], (y) => [batchNormRelu(y, 1e-5)]),
+  selfTestNames: [...CONV_SELF_TEST_NAMES, 'batch norm + ReLU'],
+  details: () => ({ threads: pool!.threads, fma: pool!.exports.FMA?.value === 1 }),
+  // a deferred input is copied into the backend's heap first (simd-arena.ts)
+  beforeFallback: (_name, args) => flushInputs(args.inputs),
+});
 
 /**
  * Replaces the 'wasm' backend's convolutions (and adds the fused batch norm kernels) when the
@@ -404,40 +352,14 @@ function selfTestOutputs(): tf.Tensor[] {
  * Call with 'wasm' active and without the native provider. Throws only for LANDSCAPE_SIMD=1.
  */
 export function activateSimdKernels(): SimdStatus {
-  if (status.active) return status;
-  const setting = simdSetting();
-  if (setting === 'off') {
-    status = { kernels: 'xnnpack', active: false, notice: `simd kernels off (LANDSCAPE_SIMD=0): ${FALLBACK}`, replaced: [] };
-    return status;
-  }
-  if (tf.getBackend() !== BACKEND) throw new Error(`simd kernels: the active backend is '${tf.getBackend()}', not 'wasm'`);
-  let notice: string;
-  if (!simdKernelsBuilt()) {
-    const file = process.env.LANDSCAPE_SIMD_MODULE?.trim() || SIMD_KERNELS_PATH;
-    notice = `simd kernels not built (no ${file}; npm install builds it): ${FALLBACK}`;
-  } else {
-    let reference: tf.Tensor[] = [];
-    let ours: tf.Tensor[] = [];
-    try {
-      const p = loadPool();
-      reference = selfTestOutputs();
-      register();
-      ours = selfTestOutputs();
-      compareSelfTest(['conv2d', 'conv2d input gradient', 'conv2d filter gradient', 'batch norm + ReLU'], ours, reference);
-      status = { kernels: 'wasm-simd', active: true, notice: null, threads: p.threads, fma: p.exports.FMA?.value === 1, replaced: swap.names };
-      return status;
-    } catch (error) {
-      deactivateSimdKernels();
-      notice = `simd kernels broken (${firstLine(error)}): ${FALLBACK}`;
-    } finally {
-      tf.dispose([...reference, ...ours]);
-    }
-  }
-  if (setting === 'required') throw new Error(`LANDSCAPE_SIMD=1, but ${notice.replace(`: ${FALLBACK}`, '')}`);
-  status = { kernels: 'xnnpack', active: false, notice, replaced: [] };
-  return status;
+  return provider.activate();
+}
+
+/** Puts back the kernels that were replaced; for tests and benchmarks. */
+export function deactivateSimdKernels(): void {
+  provider.deactivate();
 }
 
 export function simdStatus(): SimdStatus {
-  return status;
+  return provider.status;
 }

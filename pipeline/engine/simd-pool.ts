@@ -5,7 +5,9 @@
 //
 // Memory: control words, then the job block, then an arena that each kernel call lays out
 // from its start (nothing persists between calls), grown on demand.
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ROOT } from '../root.ts';
 
 const PAGE = 65536;
 /** control words (Int32 indices) */
@@ -13,6 +15,8 @@ const CONTROL = { SEQ: 0, DONE: 1, FAILED: 3, JOB: 256 } as const;
 const JOB_WORDS = 64;
 export const ARENA = PAGE;
 const MAX_PAGES = 32768;
+/** the worker threads' script (plain JavaScript, so that it needs no loader; a bundle carries it at this path) */
+export const SIMD_WORKER_PATH = 'pipeline/engine/simd-worker.mjs';
 
 export interface SimdExports {
   work(job: number, thread: number, threads: number): void;
@@ -40,7 +44,7 @@ export class SimdPool {
     this.f32View = new Float32Array(this.memory.buffer);
     this.f64View = new Float64Array(this.memory.buffer);
     for (let index = 1; index < threads; index++) {
-      const worker = new Worker(new URL('./simd-worker.mjs', import.meta.url), {
+      const worker = new Worker(join(ROOT, SIMD_WORKER_PATH), {
         workerData: { module, memory: this.memory, index, threads, control: CONTROL, spinMicros },
       });
       // idle workers wait on a futex; they must not keep the process alive

@@ -11,13 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import {
   ADAPTER_REQUEST,
   adapterLabel,
-  DAWN_PACKAGE,
   dawnMessages,
   dawnOptions,
   describeAdapter,
   identityOf,
   softwareAdapterAllowed,
-  WEBGPU_BACKEND_PACKAGE,
   webgpuPackagesInstalled,
   type AdapterFound,
 } from './gpu-probe.ts';
@@ -59,7 +57,8 @@ let gpu: DawnGpu | null = null;
 /** Loads Dawn once, puts its GPU* constants on globalThis and its GPU object on navigator. */
 async function loadDawn(): Promise<DawnGpu> {
   if (gpu) return gpu;
-  const dawn = (await import(DAWN_PACKAGE)) as unknown as DawnModule;
+  // literal specifiers: the bundle compiles the tfjs backend in and loads Dawn from beside it
+  const dawn = (await import('webgpu')) as unknown as DawnModule;
   // tfjs-backend-webgpu uses GPUBufferUsage, GPUMapMode, ... as globals, as in a browser
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
@@ -110,7 +109,7 @@ export async function activateWebgpu(options: { forced: boolean }): Promise<Webg
   void device.lost.then((info) => console.error(`webgpu: the device was lost: ${info.message}`));
   // the backend package registers its kernels on import, and a factory of its own (which would
   // pick an adapter by itself): ours replaces that factory
-  const { WebGPUBackend } = await import(WEBGPU_BACKEND_PACKAGE);
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   const info = adapter.info;
   tf.registerBackend('webgpu', () => new WebGPUBackend(device as never, info as never), 3);

@@ -39,3 +39,70 @@ export function toCsv(rows: readonly Row[], columns: readonly string[] = csvColu
   for (const row of rows) lines.push(columns.map((c) => csvField(Object.hasOwn(row, c) ? row[c] : null)).join(','));
   return lines.join(EOL) + EOL;
 }
+
+/** A table read back from CSV: the header and the rows as arrays of cells, in file order. */
+export interface CsvTable {
+  columns: string[];
+  rows: Cell[][];
+}
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** An unquoted field as the value toCsv wrote: empty -> null, numbers, true/false, else text. */
+function unquotedCell(text: string): Cell {
+  if (text === '') return null;
+  if (NUMBER.test(text)) return Number(text);
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  return text;
+}
+
+/**
+ * The inverse of toCsv: RFC 4180 with quoted fields (which stay text, so "" is the empty string
+ * and a quoted "12" is the text 12), CRLF or LF line ends, and an optional final line end.
+ * Throws on an unterminated quote or text after a closing quote.
+ */
+export function parseCsv(text: string): CsvTable {
+  const records: Cell[][] = [];
+  let record: Cell[] = [];
+  let i = 0;
+  const n = text.length;
+  if (n === 0) return { columns: [], rows: [] };
+  while (i <= n) {
+    let cell: Cell;
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const close = text.indexOf('"', i);
+        if (close < 0) throw new Error(`unterminated quoted field in row ${records.length + 1}`);
+        value += text.slice(i, close);
+        i = close + 1;
+        if (text[i] === '"') {
+          value += '"';
+          i++;
+        } else break;
+      }
+      if (i < n && text[i] !== ',' && text[i] !== '\r' && text[i] !== '\n') throw new Error(`text after a closing quote in row ${records.length + 1}`);
+      cell = value;
+    } else {
+      let end = i;
+      while (end < n && text[end] !== ',' && text[end] !== '\r' && text[end] !== '\n') end++;
+      cell = unquotedCell(text.slice(i, end));
+      i = end;
+    }
+    record.push(cell);
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    // end of a record: CRLF, LF, or the end of the text
+    records.push(record);
+    record = [];
+    if (text[i] === '\r') i++;
+    if (text[i] === '\n') i++;
+    if (i >= n) break;
+  }
+  const [header = [], ...rows] = records;
+  return { columns: header.map((c) => (c === null ? '' : String(c))), rows };
+}

@@ -3,11 +3,11 @@
 // A job names a module and one of its exported functions; its input and result are plain JSON,
 // and anything large goes through files (a step's scratch folder), never through the pipe.
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { programArgs } from '../root.ts';
+import { jobFunction } from './job-modules.ts';
 
 export interface Job<I = unknown> {
-  /** repo-relative module path, e.g. pipeline/experiments/sgd-stages/trajectory.ts */
+  /** repo-relative module path, declared in the step's `jobs` (step.ts) */
   module: string;
   /** the exported async function to call: (input, report) => result */
   fn: string;
@@ -36,13 +36,9 @@ type FromWorker =
 export class InlineRunner implements JobRunner {
   readonly size = 1;
 
-  constructor(private readonly repoRoot: string) {}
-
   async run<I, O>(job: Job<I>, report: JobReport = () => {}): Promise<O> {
-    const module = (await import(pathToFileURL(join(this.repoRoot, job.module)).href)) as Record<string, unknown>;
-    const fn = module[job.fn];
-    if (typeof fn !== 'function') throw new Error(`${job.module} has no exported function ${job.fn}`);
-    return (fn as JobFunction<I, O>)(job.input, report);
+    const fn = await jobFunction(job.module, job.fn);
+    return (await fn(job.input, report)) as O;
   }
 
   async close(): Promise<void> {}
@@ -71,15 +67,16 @@ export class WorkerPool implements JobRunner {
 
   constructor(
     readonly size: number,
-    private readonly repoRoot: string,
     private readonly env: NodeJS.ProcessEnv = {},
   ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`a worker pool needs at least one worker, got ${size}`);
   }
 
   private spawn(): Worker {
-    const child = fork(join(this.repoRoot, 'pipeline', 'workers', 'worker.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+    // worker.ts, or in a bundle its program's worker-process command
+    const { execArgv, file, args } = programArgs('pipeline/workers/worker.ts', ['worker-process'], []);
+    const child = fork(file, args, {
+      execArgv,
       // one BLAS / OpenMP thread per worker: the workers themselves fill the cores
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', LANDSCAPE_NATIVE_THREADS: '1', LANDSCAPE_SIMD_THREADS: '1', ...this.env, LANDSCAPE_WORKER: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

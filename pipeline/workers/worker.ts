@@ -1,12 +1,7 @@
 // A worker process of the pool: it runs one job at a time, reports progress, and sends back the
 // job's (small, JSON-like) result. The engine is initialised once per process, by the first job
 // that needs it, and reused by the jobs after it.
-import { join } from 'node:path';
-import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { JobFunction } from './pool.ts';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { jobFunction } from './job-modules.ts';
 
 type ToWorker = { type: 'job'; id: number; module: string; fn: string; input: unknown } | { type: 'exit' };
 
@@ -22,11 +17,9 @@ process.on('message', async (message: ToWorker) => {
   }
   const { id } = message;
   try {
-    const module = (await import(pathToFileURL(join(repoRoot, message.module)).href)) as Record<string, unknown>;
-    const fn = module[message.fn];
-    if (typeof fn !== 'function') throw new Error(`${message.module} has no exported function ${message.fn}`);
+    const fn = await jobFunction(message.module, message.fn);
     let last = 0;
-    const result = await (fn as JobFunction<unknown, unknown>)(message.input, (done, total, detail) => {
+    const result = await fn(message.input, (done, total, detail) => {
       // progress is cheap to report but not free to send: at most a few messages a second
       const now = Date.now();
       if (now - last < 200 && done < total) return;

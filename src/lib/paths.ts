@@ -17,4 +17,9 @@ export const paths = {
   section: (id: string): string => href(`/sections/${id}/`),
   figure: (id: string): string => href(`/figures/${id}/`),
   file: (id: string, name: string): string => href(`/figures/${id}/files/${encodeURIComponent(name)}`),
+  /** the run manifest the site carries, so a published site can be compared with another run */
+  manifest: (): string => href('/run/manifest.json'),
+  /** the comparison of the run shown with another run (built with `npm run site -- --diff <run>`) */
+  diff: (other: string): string => href(`/diff/${encodeURIComponent(other)}/`),
+  diffFile: (other: string, name: string): string => href(`/diff/${encodeURIComponent(other)}/files/${encodeURIComponent(name)}`),
 };

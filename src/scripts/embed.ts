@@ -26,13 +26,14 @@ async function show(container: HTMLElement): Promise<void> {
       downloadFileName: container.dataset.figure ?? 'figure',
     });
     container.dataset.state = 'ready';
-    if (status) status.textContent = 'Hover over the marks for their values; the menu exports SVG or PNG.';
+    // a container may say what to tell the reader (the diff page's overlays do)
+    if (status) status.textContent = container.dataset.readyText ?? 'Hover over the marks for their values; the menu exports SVG or PNG.';
     // keep a handle for debugging and tests
     (container as HTMLElement & { vegaView?: unknown }).vegaView = result.view;
   } catch (error) {
     container.dataset.state = 'error';
     if (status) {
-      status.textContent = `The interactive chart could not be drawn (${(error as Error).message}); the static rendering below is the same figure.`;
+      status.textContent = `The interactive chart could not be drawn (${(error as Error).message}); ${container.dataset.fallbackText ?? 'the static rendering below is the same figure.'}`;
       status.classList.add('error');
     }
   }

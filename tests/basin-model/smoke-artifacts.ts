@@ -17,7 +17,7 @@ function context<P>(profile: Profile, params: P, outDir: string): StepContext<P>
     inputs: {},
     outDir,
     scratchDir: `${outDir}-scratch`,
-    jobs: new InlineRunner(process.cwd()),
+    jobs: new InlineRunner(),
     engine: null,
     progress: () => {},
     log: () => {},

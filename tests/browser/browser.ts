@@ -111,3 +111,24 @@ export async function expectCompleteFigurePage(page: Page): Promise<void> {
     expect(state.chart?.canvas?.width ?? 0).toBeGreaterThan(50);
   }
 }
+
+/**
+ * Scrolls the whole page into view step by step (lazy images load only near the viewport) and
+ * returns the natural size of every image matching `selector`.
+ */
+export async function loadedImages(page: Page, selector: string): Promise<Array<{ src: string; width: number; height: number }>> {
+  const height = await page.evaluate(() => document.body.scrollHeight);
+  for (let y = 0; y <= height; y += 600) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    await page.waitForTimeout(30);
+  }
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction((s) => Array.from(document.querySelectorAll<HTMLImageElement>(s)).every((img) => img.complete), selector);
+  // data: URIs are cut to their start: they hold the whole image
+  return page.$$eval(selector, (images) =>
+    images.map((img) => {
+      const { src, naturalWidth: width, naturalHeight: height } = img as HTMLImageElement;
+      return { src: src.startsWith('data:') ? src.slice(0, 40) : src, width, height };
+    }),
+  );
+}

@@ -28,7 +28,7 @@ function context(dataDir: string, outDir: string, scratchDir: string, logs: stri
     inputs: { data: { step: 'data', key: 'test', dir: dataDir } },
     outDir,
     scratchDir,
-    jobs: new InlineRunner(process.cwd()),
+    jobs: new InlineRunner(),
     engine: predictFingerprint(),
     progress: () => {},
     log: (m) => logs.push(m),
@@ -72,7 +72,7 @@ describe('E3 after kill -9', () => {
         inputs: { data: { step: 'data', key: 'test', dir: ${JSON.stringify(dataDir)} } },
         outDir: ${JSON.stringify(join(root, 'out-killed'))},
         scratchDir: ${JSON.stringify(scratch)},
-        jobs: new InlineRunner(${JSON.stringify(process.cwd())}),
+        jobs: new InlineRunner(),
         engine: predictFingerprint(),
         progress: () => {}, log: () => {},
       });

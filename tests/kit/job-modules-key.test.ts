@@ -65,7 +65,7 @@ describe('the key of a step that runs jobs', () => {
     const run = (jobs: string[]) =>
       executePlan(
         { profile, engine: predictFingerprint(), steps: [step(jobs)], figures: [] },
-        { cache: new Cache(dir), reporter: { start() {}, progress() {}, log() {}, end() {} }, repoRoot: process.cwd(), force: false, jobs: new InlineRunner(process.cwd()) },
+        { cache: new Cache(dir), reporter: { start() {}, progress() {}, log() {}, end() {} }, repoRoot: process.cwd(), force: false, jobs: new InlineRunner() },
       );
     const [refused] = await run([]);
     expect(refused).toMatchObject({ status: 'failed', note: expect.stringMatching(/runs tests\/fixtures\/jobs.ts in a worker but does not declare it/) });

@@ -33,7 +33,7 @@ export async function makeToy(prefix: string, train = 60, test = 30): Promise<To
     inputs: { data: { step: 'data', key: 'toy', dir: dataDir } },
     outDir: join(root, name, 'out'),
     scratchDir: join(root, name, 'scratch'),
-    jobs: new InlineRunner(process.cwd()),
+    jobs: new InlineRunner(),
     engine: predictFingerprint(),
     progress: (done) => options.progress?.push(done),
     log: (m) => options.logs?.push(m),

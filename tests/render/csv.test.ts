@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../figures/types.ts';
-import { csvColumns, csvField, toCsv } from '../../pipeline/render/csv.ts';
+import { csvColumns, csvField, parseCsv, toCsv } from '../../pipeline/render/csv.ts';
 
 describe('CSV (RFC 4180)', () => {
   it('quotes fields with commas, quotes and line breaks, doubling inner quotes', () => {
@@ -42,5 +42,27 @@ describe('CSV (RFC 4180)', () => {
   it('writes nothing for a table with no columns, and a header for explicit columns', () => {
     expect(toCsv([])).toBe('');
     expect(toCsv([], ['x', 'y'])).toBe('x,y\r\n');
+  });
+});
+
+describe('reading CSV back', () => {
+  it('reads what toCsv wrote: numbers, booleans, empty fields, quoted text with commas, quotes and line breaks', () => {
+    const rows: Row[] = [
+      { x: -0.5, label: 'a, "quoted"\ntext', ok: true, missing: null, blank: '' },
+      { x: 1e-7, label: 'plain', ok: false, missing: 3, blank: ' padded ' },
+    ];
+    const table = parseCsv(toCsv(rows));
+    expect(table.columns).toEqual(['x', 'label', 'ok', 'missing', 'blank']);
+    expect(table.rows).toEqual([
+      [-0.5, 'a, "quoted"\ntext', true, null, ''],
+      [1e-7, 'plain', false, 3, ' padded '],
+    ]);
+  });
+
+  it('accepts LF line ends and a missing final line end, and rejects broken quoting', () => {
+    expect(parseCsv('a,b\n1,x\n2,y')).toEqual({ columns: ['a', 'b'], rows: [[1, 'x'], [2, 'y']] });
+    expect(parseCsv('')).toEqual({ columns: [], rows: [] });
+    expect(() => parseCsv('a\n"open')).toThrow(/unterminated/);
+    expect(() => parseCsv('a\n"x"y')).toThrow(/after a closing quote/);
   });
 });

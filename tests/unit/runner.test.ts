@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 describe('the runner', () => {
-  const options = () => ({ cache: new Cache(dir), reporter: quiet, repoRoot: process.cwd(), jobs: new InlineRunner(process.cwd()) });
+  const options = () => ({ cache: new Cache(dir), reporter: quiet, repoRoot: process.cwd(), jobs: new InlineRunner() });
 
   it('computes, then reuses, and blocks only the steps that need a failed one', async () => {
     const first = await executePlan(plan([step('a', { value: 'A' }), step('b', { value: 'B' })]), { ...options(), force: false });

@@ -5,7 +5,7 @@ const job = <I = unknown>(fn: string, input = {} as I, label = fn) => ({ module:
 
 describe('the worker pool', () => {
   it('runs jobs in parallel worker processes and returns their results and progress', async () => {
-    const pool = new WorkerPool(2, process.cwd());
+    const pool = new WorkerPool(2);
     const reports: string[] = [];
     try {
       const results = await Promise.all(
@@ -22,7 +22,7 @@ describe('the worker pool', () => {
   });
 
   it('reports a failing job with its label, and a worker that dies, and keeps working after both', async () => {
-    const pool = new WorkerPool(1, process.cwd());
+    const pool = new WorkerPool(1);
     try {
       await expect(pool.run(job('fail', {}, 'job A'))).rejects.toThrow(/job A: this job fails on purpose/);
       await expect(pool.run(job('crash', {}, 'job B'))).rejects.toThrow(/job B: worker process exited \(code 3\)/);
@@ -34,7 +34,7 @@ describe('the worker pool', () => {
   });
 
   it('closes promptly even while a job is still running', async () => {
-    const pool = new WorkerPool(1, process.cwd());
+    const pool = new WorkerPool(1);
     const running = pool.run(job('hang', {}, 'stuck'));
     await new Promise((r) => setTimeout(r, 1500));
     const started = performance.now();
@@ -44,7 +44,7 @@ describe('the worker pool', () => {
   });
 
   it('has an in-process runner with the same contract', async () => {
-    const inline = new InlineRunner(process.cwd());
+    const inline = new InlineRunner();
     expect((await inline.run<{ x: number }, { y: number; pid: number }>(job('square', { x: 3 }))).pid).toBe(process.pid);
     await expect(inline.run(job('fail'))).rejects.toThrow(/on purpose/);
   });

@@ -17,7 +17,7 @@ function gpuCheck(args: string[], env: Record<string, string> = {}) {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.LANDSCAPE_BACKEND;
   delete childEnv.LANDSCAPE_WEBGPU_SOFTWARE;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/gpu-check.ts', ...args], { cwd: repoRoot, env: childEnv, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/landscape.ts', 'gpu-check', ...args], { cwd: repoRoot, env: childEnv, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  installedVersion,
   isGpuEngine,
   sameFingerprint,
   TFJS_NODE_CPU,
@@ -16,6 +15,7 @@ import {
 } from '../../pipeline/engine/fingerprint.ts';
 import { describeAdapter, gpuCount, hardwareGpuPossible, webgpuPackagesInstalled } from '../../pipeline/engine/gpu-probe.ts';
 import { defaultJobs } from '../../pipeline/figures-command.ts';
+import { packageVersion } from '../../pipeline/root.ts';
 import { machineProbe, skipWebgpu, softwareOnly } from './helpers.ts';
 
 const fixture = fileURLToPath(new URL('./engine-select.fixture.ts', import.meta.url));
@@ -46,7 +46,7 @@ function engineWith(env: Record<string, string | undefined>): Outcome {
   return JSON.parse(line.slice('RESULT '.length)) as Outcome;
 }
 
-const tensorflowInstalled = installedVersion(TFJS_NODE_GPU) !== null || installedVersion(TFJS_NODE_CPU) !== null;
+const tensorflowInstalled = packageVersion(TFJS_NODE_GPU) !== null || packageVersion(TFJS_NODE_CPU) !== null;
 
 describe('backend selection', () => {
   it('LANDSCAPE_BACKEND must name a backend, webgpu among them', () => {

@@ -5,8 +5,9 @@
 // disk means its epoch is complete. A killed run resumes from the last complete epoch, and since
 // every random stream is named by (trajectory, epoch), it continues exactly as if it had never
 // stopped. A trajectory whose loss stopped being finite gets a `diverged.json`, also written last.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite } from '../../artifacts.ts';
 import { layerShapes, layerSize, type Weights } from '../../engine/net.ts';
 import { flattenAll } from '../../engine/weights.ts';
 import type { Divergence } from './trajectory.ts';
@@ -76,10 +77,4 @@ export class TrajectoryStore<R> {
       return null;
     }
   }
-}
-
-async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
 }

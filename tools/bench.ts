@@ -1,9 +1,10 @@
 // npm run bench: training throughput of the paper's DCNN (pipeline/engine/model.ts, batch 100,
 // plain SGD as in train.ts) for each engine path this machine has (the native kernel provider;
 // the npm-only path with our SIMD wasm kernels; the npm-only path on the wasm backend's own
-// XNNPACK kernels, what it was before them), side by side with PyTorch on the same CPU when Debian's
-// python3-torch is there (same net, batch and threads), plus conv kernel GFLOP/s, peak RSS and
-// the tensors alive before and after training (a leak shows as a difference).
+// XNNPACK kernels, what it was before them), side by side with PyTorch on the same CPU when a
+// Python with torch is there (tools/torch_reference.py: the same net, batch and threads), plus
+// conv kernel GFLOP/s, peak RSS and the tensors alive before and after training (a leak shows
+// as a difference).
 //
 //   npm run bench -- [--widths 16,80] [--rounds 3] [--epochs 5] [--threads N] [--no-torch]
 //                    [--paths native,wasm,xnnpack] [--ops] [--out FILE]
@@ -15,17 +16,18 @@
 // the table gives medians over the rounds and the load average. Results: a table on stdout and
 // JSON under bench-results/ (or --out).
 //
-// LANDSCAPE_BENCH_PYTHON picks the Python with torch (default /usr/bin/python3, else python3).
+// LANDSCAPE_BENCH_PYTHON picks the Python with torch (default python3 on PATH, else /usr/bin/python3).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runTorchReference, torchPython, type TorchResult } from './torch-reference.ts';
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = join(dirname(here), '..');
 const MARK = 'BENCH-RESULT ';
-const IMAGES = 500; // per epoch, as the PyTorch reference
+const IMAGES = 500; // per epoch, ours and the PyTorch reference's
 const BATCH = 100;
 const PREVIEW_WIDTH = 16;
 const PAPER_WIDTH = 80;
@@ -63,71 +65,6 @@ interface KernelResult {
   peakRssMB: number;
 }
 
-interface TorchResult {
-  kind: 'train' | 'kernels';
-  torch: string;
-  threads: number;
-  width?: number;
-  imagesPerSecond?: number;
-  epochSeconds?: number[];
-  gflops?: KernelResult['gflops'];
-  ms?: KernelResult['ms'];
-  peakRssMB: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// the PyTorch reference: the paper net of ../shared/bench/torch_cnn_bench.py (five 3x3 stride-2
-// convolutions with padding 1, BatchNorm2d without affine, ReLU; SGD lr 0.01; 500 random images,
-// batch 100), timed per epoch the same way as ours; and the same conv layer as our kernel numbers
-
-const TORCH_SCRIPT = String.raw`
-import json, resource, sys, time, torch, torch.nn as nn
-mode, threads, width, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-def median(xs):
-    xs = sorted(xs); return xs[len(xs) // 2]
-if mode == "train":
-    layers, cin = [], 3
-    for i in range(4):
-        layers += [nn.Conv2d(cin, width, 3, stride=2, padding=1), nn.BatchNorm2d(width, affine=False), nn.ReLU()]
-        cin = width
-    layers += [nn.Conv2d(cin, 10, 3, stride=2, padding=1), nn.Flatten()]
-    net = nn.Sequential(*layers)
-    opt = torch.optim.SGD(net.parameters(), lr=0.01)
-    x = torch.randn(${IMAGES}, 3, 32, 32); y = torch.randint(0, 10, (${IMAGES},))
-    lossf = nn.CrossEntropyLoss()
-    def epoch():
-        for i in range(0, ${IMAGES}, ${BATCH}):
-            opt.zero_grad(); l = lossf(net(x[i:i+${BATCH}]), y[i:i+${BATCH}]); l.backward(); opt.step()
-    epoch()
-    times = []
-    for _ in range(epochs):
-        t = time.perf_counter(); epoch(); times.append(time.perf_counter() - t)
-    print("${MARK}" + json.dumps({"kind": "train", "torch": torch.__version__, "threads": torch.get_num_threads(), "width": width,
-        "imagesPerSecond": ${IMAGES} / median(times), "epochSeconds": times, "peakRssMB": rss()}))
-else:
-    x = torch.randn(${BATCH}, width, 16, 16); w = torch.randn(width, width, 3, 3)
-    yv = torch.nn.functional.conv2d(x, w, stride=2, padding=1); dy = torch.randn_like(yv)
-    flops = 2 * yv.numel() * 9 * width
-    # the gradients as autograd computes them in training (aten.convolution_backward), one at a time
-    def backward(mask):
-        return torch.ops.aten.convolution_backward(dy, x, w, None, [2, 2], [1, 1], [1, 1], False, [0, 0], 1, mask)
-    fns = {"forward": lambda: torch.nn.functional.conv2d(x, w, stride=2, padding=1),
-           "inputGradient": lambda: backward([True, False, False]),
-           "filterGradient": lambda: backward([False, True, False])}
-    ms, gflops = {}, {}
-    with torch.no_grad():
-        for name, fn in fns.items():
-            fn(); times = []
-            for _ in range(max(epochs, 5) * 4):
-                t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-            ms[name] = median(times) * 1e3; gflops[name] = flops / median(times) / 1e9
-    print("${MARK}" + json.dumps({"kind": "kernels", "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "ms": ms, "gflops": gflops, "peakRssMB": rss()}))
-`;
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -193,8 +130,8 @@ function envFor(path: PathName, threads: number): NodeJS.ProcessEnv {
   return env;
 }
 
-function runChild(args: string[], env: NodeJS.ProcessEnv, command = process.execPath): { result: unknown | null; error: string | null } {
-  const r = spawnSync(command, args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 16 << 20 });
+function runChild(args: string[], env: NodeJS.ProcessEnv): { result: unknown | null; error: string | null } {
+  const r = spawnSync(process.execPath, args, { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 16 << 20 });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(MARK));
   if (r.status === 0 && line) return { result: JSON.parse(line.slice(MARK.length)), error: null };
   const why = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n').filter(Boolean);
@@ -208,18 +145,12 @@ function nodeChild(path: PathName, task: string, width: number, options: Options
   );
 }
 
-function torchPython(): string | null {
-  const candidates = [process.env.LANDSCAPE_BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  for (const python of candidates) {
-    if (python.startsWith('/') && !existsSync(python)) continue;
-    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return python;
-  }
-  return null;
-}
-
-function torchChild(python: string, mode: 'train' | 'kernels', width: number, options: Options): ReturnType<typeof runChild> {
-  return runChild(['-c', TORCH_SCRIPT, mode, String(options.threads), String(width), String(options.epochs)], process.env, python);
+/** The reference net in PyTorch on this CPU: same batch, images per epoch and threads as ours. */
+function torchChild(python: string, mode: 'train' | 'kernels', width: number, options: Options): { result: TorchResult | null; error: string | null } {
+  const common = ['--width', String(width), '--batch', String(BATCH), '--threads', String(options.threads), '--device', 'cpu'];
+  return mode === 'train'
+    ? runTorchReference(python, ['train', ...common, '--images', String(IMAGES), '--epochs', String(options.epochs)])
+    : runTorchReference(python, ['kernels', ...common, '--repeats', String(Math.max(options.epochs, 5) * 4)]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,7 +158,7 @@ function torchChild(python: string, mode: 'train' | 'kernels', width: number, op
 
 async function childMain(path: PathName, task: string, width: number, epochs: number, ops: boolean): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  const { initEngine } = await import('./engine/backend.ts');
+  const { initEngine } = await import('../pipeline/engine/backend.ts');
   const info = await initEngine();
   if (task === 'probe') {
     console.log(MARK + JSON.stringify(info));
@@ -238,10 +169,10 @@ async function childMain(path: PathName, task: string, width: number, epochs: nu
     console.log(MARK + JSON.stringify({ kind: 'kernels', path, threads: threadsOf(info.kernels), ...result, peakRssMB: peakRssMB() }));
     return;
   }
-  const { Net } = await import('./engine/model.ts');
-  const { initWeights } = await import('./engine/net.ts');
-  const { Rng } = await import('./engine/random.ts');
-  const { sgdEpoch } = await import('./engine/train.ts');
+  const { Net } = await import('../pipeline/engine/model.ts');
+  const { initWeights } = await import('../pipeline/engine/net.ts');
+  const { Rng } = await import('../pipeline/engine/random.ts');
+  const { sgdEpoch } = await import('../pipeline/engine/train.ts');
   const rng = new Rng('bench-data');
   const split = { images: rng.normalArray(IMAGES * 3072), labels: Int32Array.from({ length: IMAGES }, () => rng.int(10)), count: IMAGES };
   const order = new Rng('bench-order').permutation(IMAGES);
@@ -357,7 +288,7 @@ async function parentMain(options: Options): Promise<void> {
   if (nativeInfo) available.unshift('native');
   else notes.push(`native path not available: ${probe.error}`);
   const paths = options.paths ? available.filter((p) => options.paths!.includes(p)) : available;
-  const python = options.torch ? torchPython() : null;
+  const python = options.torch ? torchPython().python : null;
   if (options.torch && !python) notes.push('PyTorch reference skipped: no python3 with torch (Debian: apt-get install python3-torch)');
 
   console.log(`landscape bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, threads ${options.threads}, ` +
@@ -377,7 +308,7 @@ async function parentMain(options: Options): Promise<void> {
       for (const { p } of order) {
         if (p === 'torch') {
           const r = torchChild(python!, 'train', width, options);
-          if (r.result) (torchTrain[width] ??= []).push(r.result as TorchResult);
+          if (r.result) (torchTrain[width] ??= []).push(r.result);
           else failures.push(`torch width ${width}: ${r.error}`);
         } else {
           const r = nodeChild(p, 'train', width, options);
@@ -394,7 +325,7 @@ async function parentMain(options: Options): Promise<void> {
     }
     if (python) {
       const r = torchChild(python, 'kernels', PAPER_WIDTH, options);
-      if (r.result) torchKernels.push(r.result as TorchResult);
+      if (r.result) torchKernels.push(r.result);
       else failures.push(`torch kernels: ${r.error}`);
     }
     process.stdout.write('.');
@@ -488,7 +419,7 @@ if (childIndex >= 0) {
   process.stdout.write(`Usage: npm run bench -- [options]
 
 Training images/s of the paper's net (batch 100) on each engine path available here, beside
-PyTorch on the same CPU when /usr/bin/python3 has torch; conv kernel GFLOP/s; peak RSS; a leak check.
+PyTorch on the same CPU when python3 has torch; conv kernel GFLOP/s; peak RSS; a leak check.
 
 Options
   --widths <list>     net widths to train (default ${PREVIEW_WIDTH},${PAPER_WIDTH}: the preview and paper nets)

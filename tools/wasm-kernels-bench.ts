@@ -2,7 +2,7 @@
  * GFLOP/s of conv2d forward and both gradients on the wasm backend, before
  * and after registerWasmConvGradients(), for a representative layer.
  *
- *   npx tsx pipeline/engine/wasm-kernels-bench.ts [batch] [size] [channels] [stride]
+ *   node --import tsx tools/wasm-kernels-bench.ts [batch] [size] [channels] [stride]
  *
  * Defaults: batch 100, 16x16x80 -> 8x8x80, 3x3 kernel, stride 2, 'same'.
  * Also times a training step of a net shaped like the paper's DCNN (five 3x3
@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
-import { registerWasmConvGradients } from './wasm-kernels.ts';
+import { registerWasmConvGradients } from '../pipeline/engine/wasm-kernels.ts';
 
 type Shape4 = [number, number, number, number];
 
