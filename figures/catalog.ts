@@ -86,6 +86,11 @@ function bgdMap(kind: 'map' | 'noise', layer: PaperLayer, noise = 0): FigureBuil
   };
 }
 
+/** E7's pair (figures/overparametrization.ts): Figure 9 with the natural labels, Figure 44 with shuffled ones. */
+function overparametrizationFigure(labels: 'natural' | 'shuffled'): FigureBuild {
+  return { module: 'figures/overparametrization.ts', inputs: ['experiment:overparametrization'], params: (p) => ({ labels, data: p.data }) };
+}
+
 const stageFigure = (number: number, stage: number): CatalogEntry =>
   fig(number, `SGD trajectories of stage ${stage} (layer 2)`, 'reconstructed', ['E3'], 'sgd', `MDS of the layer-2 snapshots of stage ${stage} alone.`, sgdMap('stage', 2, stage));
 
@@ -106,14 +111,14 @@ const interpolationLines = (kind: 'within' | 'between') => flatBuild('figures/in
 
 export const CATALOG: CatalogEntry[] = [
   fig(1, 'The landscape as a collection of basins', 'seed', ['E1', 'E4', 'E5', 'E6'], 'basins', 'The basin model: one basin in profile and from above, a landscape of basins, small versus large perturbations, interpolation within and between basins, the BGD trajectories of Figure 4, and the basin-fractal variant; panels D and E also on the real network.', { module: 'figures/fig-01.ts', inputs: ['experiment:basin-model', 'experiment:bgd-branches', mdsStepName('bgd-branches', 2), FLAT_MINIMA_STEP, INTERPOLATION_STEP], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
-  fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.'),
+  fig(2, 'A polynomial net behaves like a ReLU net', 'seed', ['E2'], 'polynomial', 'Polynomial approximations of ReLU, and the train and test error per epoch of the same network with ReLU and with the polynomial activation.', { module: 'figures/fig-02.ts', inputs: ['experiment:polynomial-net'], params: (p) => ({ data: p.data }) }),
   fig(3, 'SGD trajectories across 12 stages (layer 2)', 'seed', ['E3'], 'sgd', 'MDS of all layer-2 snapshots of the 12 stages, a separate MDS of stages 5-12, and stages 1 and 5 alone; each point is a saved model labelled by its epoch and coloured by trajectory.', sgdMap('overview', 2)),
   fig(4, 'The exact training-loss surface seen by batch gradient descent', 'seed', ['E4'], 'bgd', 'MDS of the layer-2 weights along the main BGD trajectory, its branches at epochs 0, 10, 50 and 200 (noise 0.25 x S) and the epoch-wise averages, labelled by training error.', bgdMap('map', 2)),
   fig(5, 'Flatness of the global minimum', 'seed', ['E5'], 'flat-minima', 'Train and test error and loss over 200 epochs of GD for four copies of a global minimum perturbed by 0.1 x S, and MDS of their trajectories.', perturbedMinimum(0.1)),
   fig(6, 'The basin-fractal model', 'reconstructed', ['E1'], 'basins', 'The model landscape with 1, 2 and 3 levels of smaller basins on the walls: a 1-D profile and a 2-D heatmap of each.', { module: 'figures/fig-06.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(7, 'Training dynamics on the basin model', 'reconstructed', ['E1'], 'basins', 'Parallel and branched noisy gradient descent runs drawn over the basin-fractal landscape, with loss against step.', { module: 'figures/fig-07.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
   fig(8, 'Perturbation and interpolation on the basin model', 'reconstructed', ['E1'], 'basins', 'Which basin retraining ends in after small and large perturbations, and the loss along straight lines within a basin and between basins.', { module: 'figures/fig-08.ts', inputs: ['experiment:basin-model'], params: (p) => ({ seed: p.seed, ...p.basinModel }) }),
-  fig(9, 'Overparametrization does not harm generalization', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters (log scale), with the number of training examples marked.'),
+  fig(9, 'Overparametrization does not harm generalization', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters (log scale), with the number of training examples marked.', overparametrizationFigure('natural')),
   ...[2, 3, 4, 6, 7, 8, 9, 10, 11, 12].map((stage, i) => stageFigure(10 + i, stage)),
   fig(20, 'All stages labelled by training error (layer 2)', 'reconstructed', ['E3'], 'sgd', 'The MDS of all stages, each point labelled by the training error of its model.', sgdMap('error-labels', 2)),
   ...([3, 4, 5, 6] as const).map((layer, i) => layerFigure(21 + i, layer)),
@@ -132,11 +137,11 @@ export const CATALOG: CatalogEntry[] = [
   fig(37, 'Perturbed global minimum with noise 0.5 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 0.5.', perturbedMinimum(0.5)),
   fig(38, 'Perturbed global minimum with noise 1.0 x S', 'reconstructed', ['E5'], 'flat-minima', 'Figure 5 (errors, losses, MDS) with perturbation k = 1.0.', perturbedMinimum(1)),
   fig(39, 'Polynomial approximations of ReLU by degree', 'reconstructed', ['E2'], 'polynomial', 'ReLU against its least-squares polynomial approximations of degree 2, 4, 8 and 16, with the sup-norm error of each.', { module: 'figures/fig-39.ts', inputs: ['analysis:relu-fits'], params: (p) => p.reluFits }),
-  fig(40, 'Confusion matrices of the ReLU net and the polynomial net', 'reconstructed', ['E2'], 'polynomial', 'Train and test confusion matrices of the two networks side by side.'),
+  fig(40, 'Confusion matrices of the ReLU net and the polynomial net', 'reconstructed', ['E2'], 'polynomial', 'Train and test confusion matrices of the two networks side by side.', { module: 'figures/fig-40.ts', inputs: ['experiment:polynomial-net'], params: (p) => ({ data: p.data }) }),
   fig(41, 'Interpolation within a basin', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Train and test error and loss along straight lines between the converged models of Figure 5.', interpolationLines('within')),
   fig(42, 'Interpolation between basins', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'The same between models trained from different initializations, where a barrier appears.', interpolationLines('between')),
   fig(43, 'Flatness profile around the global minimum', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Loss and error along random filter-normalized directions around the global minimum and around an early model.', flatBuild('figures/fig-43.ts', [INTERPOLATION_STEP, FLAT_MINIMA_STEP])),
-  fig(44, 'Overparametrization with random labels', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters with shuffled labels: zero training error, test error at chance.'),
+  fig(44, 'Overparametrization with random labels', 'reconstructed', ['E7'], 'overparametrization', 'Train and test error against the number of parameters with shuffled labels: zero training error, test error at chance.', overparametrizationFigure('shuffled')),
   fig(45, 'Degeneracy of the zero-error set', 'reconstructed', ['E5', 'E6'], 'flat-minima', 'Spectrum of the converged solutions around the global minimum and loss curvature along random directions: many flat directions.', flatBuild('figures/fig-45.ts', [DEGENERACY_STEP, INTERPOLATION_STEP, FLAT_MINIMA_STEP])),
 ];
 

@@ -39,3 +39,20 @@ export async function readFloat32(ref: ArtifactRef | string, name: string): Prom
   new Uint8Array(out.buffer).set(bytes);
   return out;
 }
+
+/**
+ * A reader that reads each artifact folder once per process (artifacts never change once
+ * committed): claims and figures that look at the same artifact share one read.
+ */
+export function readOnce<T>(read: (dir: string) => Promise<T>): (ref: ArtifactRef | string) => Promise<T> {
+  const memo = new Map<string, Promise<T>>();
+  return (ref) => {
+    const dir = typeof ref === 'string' ? ref : ref.dir;
+    let entry = memo.get(dir);
+    if (!entry) {
+      entry = read(dir);
+      memo.set(dir, entry);
+    }
+    return entry;
+  };
+}

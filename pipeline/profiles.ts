@@ -9,6 +9,8 @@ import { reluFits, type ReluFitsSettings } from './profiles/relu-fits.ts';
 import { bgdBranches, type BgdBranchesSettings } from './profiles/bgd-branches.ts';
 import { flatMinima, type FlatMinimaSettings } from './profiles/flat-minima.ts';
 import { interpolation, type InterpolationSettings } from './profiles/interpolation.ts';
+import { polynomialNet, type PolynomialNetSettings } from './profiles/polynomial-net.ts';
+import { overparametrization, type OverparametrizationSettings } from './profiles/overparametrization.ts';
 
 export { PROFILE_NAMES, type ProfileName };
 
@@ -26,6 +28,8 @@ export interface Profile {
   bgdBranches: BgdBranchesSettings;
   flatMinima: FlatMinimaSettings;
   interpolation: InterpolationSettings;
+  polynomialNet: PolynomialNetSettings;
+  overparametrization: OverparametrizationSettings;
 }
 
 const purposes: Record<ProfileName, string> = {
@@ -52,5 +56,7 @@ export function getProfile(name: string): Profile {
     bgdBranches: bgdBranches[n],
     flatMinima: flatMinima[n],
     interpolation: interpolation[n],
+    polynomialNet: polynomialNet[n],
+    overparametrization: overparametrization[n],
   };
 }

@@ -7,7 +7,6 @@
 //
 // Values are read with `await data()` (the webgpu backend has no synchronous read in Node).
 import * as tf from '@tensorflow/tfjs';
-import { normalizeRelu } from './batch-norm-relu.ts';
 import { CLASSES } from './net.ts';
 import { crossEntropy, gatherImages, gatherLabels, range, type BnStats, type Net, type Split } from './model.ts';
 
@@ -37,7 +36,7 @@ export function calibrate(net: Net, train: Split, count: number, chunkSize: numb
       () => tf.div(tf.addN(z.map((t) => tf.sum(tf.square(tf.sub(t, mean)), [0, 1, 2]))), sizeOf(z)) as tf.Tensor1D,
     );
     stats.push({ mean, variance });
-    inputs = z.map((t) => normalizeRelu(t, mean, variance, net.bnEpsilon));
+    inputs = z.map((t) => net.hidden(t, l, { mean, variance }));
     for (const t of z) t.dispose();
   }
   for (const h of inputs) h.dispose();

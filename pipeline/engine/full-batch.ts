@@ -80,6 +80,8 @@ type Sums = Array<{ g: tf.Tensor1D; gx: tf.Tensor1D } | null>;
 /** The same gradient, computed in chunks of `chunkSize` images (the scheme at the top). */
 export async function chunkedGradient(net: Net, split: Split, chunkSize: number): Promise<FullBatchGradient> {
   if (!(chunkSize >= 1)) throw new Error(`chunk size must be at least 1, got ${chunkSize}`);
+  // the exact batch-norm backward below is written for ReLU
+  if (net.activation.kind !== 'relu') throw new Error(`exact chunked full-batch GD supports ReLU nets only, not a ${net.activation.kind} activation`);
   const chunks: Int32Array[] = [];
   for (let start = 0; start < split.count; start += chunkSize) chunks.push(range(start, Math.min(start + chunkSize, split.count)));
   const hidden = net.shapes.length - 1;

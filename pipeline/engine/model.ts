@@ -2,6 +2,7 @@
 // loaded from and read back into host arrays (net.ts), so experiments can save, perturb,
 // average and interpolate whole models between training runs.
 import * as tf from '@tensorflow/tfjs';
+import { batchNorm, normalize, polynomial, RELU, type Activation } from './activation.ts';
 import { batchNormRelu, normalizeRelu } from './batch-norm-relu.ts';
 import { CHANNELS, CLASSES, IMAGE_SIZE, kernelSize, layerShapes, type LayerShape, type Weights, checkWeights } from './net.ts';
 
@@ -15,6 +16,18 @@ export interface Split {
 /** Per-channel mean and variance of each hidden layer's pre-activations. */
 export type BnStats = Array<{ mean: tf.Tensor1D; variance: tf.Tensor1D }>;
 
+/**
+ * The pre-activations (batch-norm outputs) the training steps fed a polynomial activation, per
+ * hidden layer: how many fell outside the interval it was fitted on, of how many, and the largest
+ * |x| seen.
+ */
+export interface PreActivationStats {
+  interval: number;
+  outside: number[];
+  total: number[];
+  maxAbs: number[];
+}
+
 export const IMAGE_VALUES = IMAGE_SIZE * IMAGE_SIZE * CHANNELS;
 
 let netCount = 0;
@@ -23,11 +36,14 @@ export class Net {
   readonly shapes: LayerShape[];
   private readonly kernels: tf.Variable<tf.Rank.R4>[];
   private readonly bias: tf.Variable<tf.Rank.R1>;
+  /** per training forward pass and hidden layer: [count outside the interval, max |x|] */
+  private observed: Array<{ layer: number; size: number; counts: tf.Tensor1D }> = [];
 
   constructor(
     readonly width: number,
     weights: Weights,
     readonly bnEpsilon = 1e-5,
+    readonly activation: Activation = RELU,
   ) {
     checkWeights(width, weights);
     this.shapes = layerShapes(width);
@@ -71,6 +87,29 @@ export class Net {
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    for (const o of this.observed) o.counts.dispose();
+    this.observed = [];
+  }
+
+  /**
+   * What the training passes since the last call fed the polynomial activation (null for ReLU,
+   * which is not fitted on an interval). Read once an epoch.
+   */
+  async takePreActivations(): Promise<PreActivationStats | null> {
+    if (this.activation.kind !== 'polynomial') return null;
+    const hidden = this.shapes.length - 1;
+    const stats: PreActivationStats = { interval: this.activation.interval, outside: [], total: [], maxAbs: [] };
+    const observed = this.observed;
+    this.observed = [];
+    for (let l = 0; l < hidden; l++) {
+      const mine = observed.filter((o) => o.layer === l);
+      const [outside, maxAbs] = mine.length === 0 ? [0, 0] : await readPair(mine.map((o) => o.counts));
+      stats.outside.push(outside);
+      stats.total.push(mine.reduce((n, o) => n + o.size, 0));
+      stats.maxAbs.push(maxAbs);
+    }
+    for (const o of observed) o.counts.dispose();
+    return stats;
   }
 
   /** Pre-activation of hidden layer l (0-based) or the logits layer. */
@@ -79,18 +118,37 @@ export class Net {
   }
 
   /**
+   * Batch norm and activation of hidden layer l's pre-activation z: with this batch's statistics
+   * (training), or with fixed ones (evaluation).
+   */
+  hidden(z: tf.Tensor4D, l: number, stats?: { mean: tf.Tensor1D; variance: tf.Tensor1D }): tf.Tensor4D {
+    const act = this.activation;
+    // one fused op where the backend has it (native kernels), the composed ops elsewhere
+    if (act.kind === 'relu') return stats ? normalizeRelu(z, stats.mean, stats.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon);
+    return tf.tidy(() => {
+      const x = stats ? normalize(z, stats.mean, stats.variance, this.bnEpsilon) : batchNorm(z, this.bnEpsilon);
+      if (!stats) {
+        // training: count what falls outside the fitted interval (kept past the caller's tidy)
+        const abs = tf.abs(x);
+        const counts = tf.stack([tf.sum(tf.cast(tf.greater(abs, act.interval), 'float32')), tf.max(abs)]) as tf.Tensor1D;
+        this.observed.push({ layer: l, size: x.size, counts: tf.keep(counts) });
+      }
+      return polynomial(x, act) as tf.Tensor4D;
+    });
+  }
+
+  /**
    * Logits for a batch. With `stats` omitted, batch norm uses the batch's own statistics (as in
    * training); with `stats`, the fixed statistics given (as in evaluation).
    */
   logits(x: tf.Tensor4D, stats?: BnStats): tf.Tensor2D {
-    // one fused op where the backend has it (native kernels), the composed ops elsewhere
-    return this.forward(x, (z, l) => (stats ? normalizeRelu(z, stats[l]!.mean, stats[l]!.variance, this.bnEpsilon) : batchNormRelu(z, this.bnEpsilon)));
+    return this.forward(x, (z, l) => this.hidden(z, l, stats?.[l]));
   }
 
   /**
    * Logits from `h`, the activation that enters convolution `from` (0: the images), with each
    * hidden pre-activation z of layer l (0-based) turned into the next activation by
-   * `normalize(z, l)`: batch norm and ReLU, however its statistics are obtained.
+   * `normalize(z, l)`: batch norm and the activation, however its statistics are obtained.
    */
   forward(h: tf.Tensor4D, normalize: (z: tf.Tensor4D, l: number) => tf.Tensor4D, from = 0): tf.Tensor2D {
     const hidden = this.shapes.length - 1;
@@ -98,6 +156,18 @@ export class Net {
     const out = tf.add(this.conv(h, hidden), this.bias);
     return tf.reshape(out, [h.shape[0], CLASSES]);
   }
+}
+
+/** The sums of the first entries and the maximum of the second entries of [count, max] pairs. */
+async function readPair(pairs: tf.Tensor1D[]): Promise<[number, number]> {
+  const combined = tf.tidy(() => {
+    const all = tf.stack(pairs) as tf.Tensor2D;
+    const [counts, maxima] = tf.split(all, 2, 1);
+    return tf.stack([tf.sum(counts!), tf.max(maxima!)]);
+  });
+  const values = await combined.data();
+  combined.dispose();
+  return [values[0]!, values[1]!];
 }
 
 /** Mean softmax cross-entropy of logits against integer labels. */

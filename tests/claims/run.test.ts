@@ -21,17 +21,20 @@ beforeAll(async () => {
 });
 
 describe('claims in a run', () => {
-  it('are computed for E3-E6 and the MDS maps and recorded in the manifest', async () => {
+  it('are computed for every experiment with claims and the MDS maps, and recorded in the manifest', async () => {
     const manifest = JSON.parse(await readFile(smoke.manifestPath, 'utf8')) as RunManifest;
     expect(manifest.steps.filter((s) => s.kind === 'claims').map((s) => [s.name, s.status])).toEqual([
+      ['claims:E2', 'computed'],
       ['claims:E3', 'computed'],
       ['claims:E4', 'computed'],
       ['claims:E5', 'computed'],
       ['claims:E6', 'computed'],
+      ['claims:E7', 'computed'],
       ['claims:mds', 'computed'],
     ]);
     const claims = manifest.claims!;
     expect(claims.map((c) => c.id)).toEqual([
+      'poly-like-relu',
       'sgd-regime',
       'sgd-paths-differ',
       'sgd-kick-small',
@@ -49,6 +52,9 @@ describe('claims in a run', () => {
       'interp-between-basins',
       'perturb-small-vs-large',
       'flat-directions',
+      'over-fits',
+      'over-no-harm',
+      'over-random-labels',
       'mds-faithful',
     ]);
     for (const c of claims) {

@@ -6,11 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG } from '../../figures/catalog.ts';
 import { Cache, sha256File } from '../../pipeline/cache.ts';
 import type { RunManifest } from '../../pipeline/runs.ts';
 import { childEnv, smokeRun, type SmokeRun } from '../setup/smoke-run.ts';
 
 const run = promisify(execFile);
+/** a figure with no module yet, while there is one: listed as missing, refused by --only */
+const UNBUILT = CATALOG.find((e) => !e.build)?.id;
 
 async function figures(args: string[]): Promise<string> {
   const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'pipeline/cli.mjs', ...args], {
@@ -56,7 +59,7 @@ describe('npm run figures -- --profile smoke', () => {
     expect(csv.filter((line) => line.startsWith('all,')).length).toBe(12 * 8 * 3);
 
     // a figure without a module is listed as missing, never drawn
-    expect(manifest.figures.find((f) => f.id === 'fig-09')).toMatchObject({ status: 'missing' });
+    if (UNBUILT) expect(manifest.figures.find((f) => f.id === UNBUILT)).toMatchObject({ status: 'missing' });
     expect(existsSync(join(smoke.siteDir, 'index.html'))).toBe(true);
     expect(existsSync(join(smoke.siteDir, 'figures', 'fig-03', 'index.html'))).toBe(true);
   });
@@ -86,7 +89,7 @@ describe('npm run figures -- --profile smoke', () => {
 
   it('fails with a one-line reason on a bad option', async () => {
     await expect(figures(['--profile', 'huge'])).rejects.toMatchObject({ stderr: expect.stringMatching(/figures: unknown profile 'huge'/) });
-    await expect(figures(['--only', 'fig-09'])).rejects.toMatchObject({ stderr: expect.stringMatching(/fig-09 .* has no figure module yet/) });
+    if (UNBUILT) await expect(figures(['--only', UNBUILT])).rejects.toMatchObject({ stderr: expect.stringMatching(new RegExp(`${UNBUILT} .* has no figure module yet`)) });
     await expect(figures(['--frobnicate'])).rejects.toMatchObject({ stderr: expect.stringMatching(/unknown option --frobnicate/) });
     const help = await figures(['--help']);
     expect(help).toMatch(/--profile <name>/);

@@ -2,42 +2,31 @@
 // starting from a kicked checkpoint of the first), resumed from their checkpoints, written to the
 // snapshot artifact and read back through its one reader, derived models (averages, lines)
 // evaluated in workers; a diverging trajectory stops and says so.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as runData } from '../../pipeline/data/step.ts';
-import { predictFingerprint } from '../../pipeline/engine/fingerprint.ts';
+import { legendreCoefficients, legendreToMonomial } from '../../pipeline/analysis/relu-fits.ts';
+import { loadDatasetCached } from '../../pipeline/data/cached.ts';
 import { layerShapes, layerSize, weightIndex } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { perturb } from '../../pipeline/engine/weights.ts';
 import { runEvaluations } from '../../pipeline/experiments/kit/evaluations.ts';
 import { averageOf, lineBetween } from '../../pipeline/experiments/kit/models.ts';
-import { addTrajectories, findTrajectory, readLayer, readRow, readSnapshotIndex, snapshotRows, SnapshotWriter } from '../../pipeline/experiments/kit/snapshots.ts';
+import { addTrajectories, findTrajectory, readLayer, readRow, readSnapshotIndex, recordsOf, snapshotRows, SnapshotWriter } from '../../pipeline/experiments/kit/snapshots.ts';
 import type { EpochRecord, TrajectorySpec } from '../../pipeline/experiments/kit/trajectory.ts';
 import { runTrajectories, type Wave } from '../../pipeline/experiments/kit/trajectories.ts';
+import { trainingSplit } from '../../pipeline/experiments/kit/trajectory-job.ts';
 import { TrajectoryStore } from '../../pipeline/experiments/kit/trajectory-store.ts';
-import { getProfile } from '../../pipeline/profiles.ts';
 import type { StepContext } from '../../pipeline/step.ts';
-import { InlineRunner } from '../../pipeline/workers/pool.ts';
+import { makeToy, toyNet, type Toy } from './toy.ts';
 
 const SEED = 11;
-const net = (width: number) => ({ width, bnEpsilon: 1e-5, bnCalibration: 40, evalBatch: 40 });
-let root: string;
+const net = toyNet;
 let dataDir: string;
 
+let toy: Toy;
+
 function context(name: string, logs: string[] = [], progress: number[] = []): StepContext {
-  return {
-    profile: getProfile('smoke'),
-    params: null,
-    inputs: { data: { step: 'data', key: 'toy', dir: dataDir } },
-    outDir: join(root, name, 'out'),
-    scratchDir: join(root, name, 'scratch'),
-    jobs: new InlineRunner(),
-    engine: predictFingerprint(),
-    progress: (done) => progress.push(done),
-    log: (m) => logs.push(m),
-  };
+  return toy.context(name, { logs, progress });
 }
 
 const a: TrajectorySpec = {
@@ -67,12 +56,10 @@ const waves: Wave[] = [
 ];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'lf-kit-'));
-  dataDir = join(root, 'data');
-  await mkdir(dataDir);
-  await runData({ ...context('data'), outDir: dataDir, params: { kind: 'synthetic', seed: 5, train: 60, test: 30 } } as never);
+  toy = await makeToy('lf-kit-');
+  dataDir = toy.dataDir;
 });
-afterAll(async () => rm(root, { recursive: true, force: true }));
+afterAll(async () => toy.remove());
 
 describe('the experiment kit', () => {
   it('runs SGD and GD trajectories in waves, resumes them, and writes one snapshot artifact', async () => {
@@ -168,5 +155,91 @@ describe('the experiment kit', () => {
     await expect(runTrajectories(context('orphan'), SEED, [{ label: 'only', trajectories: [orphan] }])).rejects.toThrow(
       /orphan starts from nowhere at epoch 3, but it has no checkpoint of that epoch/,
     );
+  });
+});
+
+describe('the trajectory options', () => {
+  const poly: TrajectorySpec = {
+    ...a,
+    name: 'poly',
+    activation: { kind: 'polynomial', interval: 3, coefficients: legendreToMonomial(legendreCoefficients(3, 4), 1), outside: 'clamp' },
+    stream: ['toy', 'poly'],
+    meta: { role: 'poly' },
+  };
+
+  it('trains with a polynomial activation, records its pre-activations, and evaluates its models with it', async () => {
+    const ctx = context('poly');
+    const outcomes = await runTrajectories(ctx, SEED, [{ label: 'only', trajectories: [poly] }]);
+    const store = new TrajectoryStore<EpochRecord>(ctx.scratchDir, 'poly', 3);
+    expect((await store.record(0))!.preActivations).toBeUndefined();
+    for (const epoch of [1, 2]) {
+      const seen = (await store.record(epoch))!.preActivations!;
+      expect(seen.interval).toBe(3);
+      // 60 images an epoch at 16x16, 8x8, 4x4 and 2x2 positions of 3 channels
+      expect(seen.total).toEqual([256, 64, 16, 4].map((p) => 60 * p * 3));
+      seen.outside.forEach((n, l) => expect(n).toBeLessThanOrEqual(seen.total[l]!));
+    }
+    // the same model evaluated by the evaluation job with the same activation gives the same numbers
+    const checkpoint = { kind: 'checkpoint' as const, scratchDir: ctx.scratchDir, trajectory: 'poly', width: 3, epoch: 2 };
+    const withPoly = await runEvaluations(ctx, net(3), [{ name: 'p', mix: [{ coefficient: 1, source: checkpoint }] }], 'poly', poly.activation);
+    const withRelu = await runEvaluations(ctx, net(3), [{ name: 'p', mix: [{ coefficient: 1, source: checkpoint }] }], 'relu');
+    const last = (await store.record(2))!;
+    expect(withPoly.get('p')).toMatchObject({ trainLoss: last.trainLoss, testLoss: last.testLoss });
+    expect(withRelu.get('p')!.trainLoss).not.toBe(last.trainLoss);
+    expect(outcomes.get('poly')!.stoppedAt).toBeNull();
+  });
+
+  it('shuffles the training labels from a named stream, and never the test labels', async () => {
+    const data = await loadDatasetCached(dataDir);
+    const shuffled: TrajectorySpec = { ...a, name: 'shuffled', labels: { shuffle: ['toy', 'labels'] }, confusion: 'every' };
+    const split = trainingSplit(data.train, SEED, shuffled);
+    const counts = (labels: Int32Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
+    expect(counts(split.labels)).toEqual(counts(data.train.labels));
+    expect(Array.from(split.labels)).not.toEqual(Array.from(data.train.labels));
+    expect(trainingSplit(data.train, SEED, { ...shuffled, name: 'other' }).labels).toEqual(split.labels);
+    expect(trainingSplit(data.train, SEED, a)).toBe(data.train);
+
+    // the same start, natural and shuffled: the test numbers agree at epoch 0, the training numbers do not
+    const ctx = context('shuffled');
+    await runTrajectories(ctx, SEED, [{ label: 'only', trajectories: [{ ...a, confusion: 'every' }, shuffled] }]);
+    const [natural, random] = await Promise.all(['a', 'shuffled'].map((n) => new TrajectoryStore<EpochRecord>(ctx.scratchDir, n, 3).record(0)));
+    expect(random!.testLoss).toBe(natural!.testLoss);
+    expect(random!.confusion!.test).toEqual(natural!.confusion!.test);
+    expect(random!.trainLoss).not.toBe(natural!.trainLoss);
+    // the training confusion matrix counts the shuffled labels as the truth
+    const rows = (m: number[]) => Array.from({ length: 10 }, (_, c) => m.slice(10 * c, 10 * c + 10).reduce((x, y) => x + y, 0));
+    expect(rows(random!.confusion!.train)).toEqual(counts(split.labels));
+  });
+
+  it('stops at the first epoch that reaches its training error, keeps the last weights only when asked, and resumes as complete', async () => {
+    // where the plain trajectory's training error falls: stop at the first epoch at or below that of epoch 2
+    const full = context('until-full');
+    await runTrajectories(full, SEED, [{ label: 'only', trajectories: [{ ...a, epochs: 3 }] }]);
+    const plain = await Promise.all([0, 1, 2, 3].map((e) => new TrajectoryStore<EpochRecord>(full.scratchDir, 'a', 3).record(e)));
+    const target = plain[2]!.trainError;
+    const expected = plain.findIndex((r) => r!.trainError <= target);
+
+    const stopping: TrajectorySpec = { ...a, name: 'stopping', epochs: 3, until: { trainError: target } };
+    const ctx = context('until');
+    const outcomes = await runTrajectories(ctx, SEED, [{ label: 'only', trajectories: [stopping] }]);
+    expect(outcomes.get('stopping')!.stoppedAt).toBe(expected);
+    await mkdir(ctx.outDir, { recursive: true });
+    const writer = new SnapshotWriter(ctx.outDir);
+    await addTrajectories(writer, ctx.scratchDir, [stopping], outcomes, { weights: 'last' });
+    const index = await writer.close(null);
+    const t = index.trajectories[0]!;
+    expect(t.stoppedAt).toBe(expected);
+    expect(recordsOf(t).map((r) => r.trainLoss)).toEqual(plain.slice(0, expected + 1).map((r) => r!.trainLoss));
+    expect(t.epochs.map((e) => [e.epoch, e.row])).toEqual([[expected, 0]]);
+    // the confusion matrices of 'last' belong to the epoch it stopped at
+    expect(t.epochs[0]!.confusion).toBeDefined();
+    const weights = await readRow(ctx.outDir, index, 0);
+    const saved = await new TrajectoryStore<EpochRecord>(ctx.scratchDir, 'stopping', 3).weights(expected);
+    weights.forEach((layer, l) => expect(Array.from(layer)).toEqual(Array.from(saved[l]!)));
+
+    const logs: string[] = [];
+    const again = await runTrajectories(context('until', logs), SEED, [{ label: 'only', trajectories: [stopping] }]);
+    expect(again.get('stopping')).toMatchObject({ resumedAfter: expected, stoppedAt: expected });
+    expect(logs).toEqual(['only: from checkpoints, 1 trajectories already complete']);
   });
 });

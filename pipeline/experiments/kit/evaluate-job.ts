@@ -3,6 +3,7 @@
 // calibration images of the training set, recomputed for every model (engine/evaluate.ts).
 import { loadDatasetCached } from '../../data/cached.ts';
 import { fingerprintOf, initEngine } from '../../engine/backend.ts';
+import type { Activation } from '../../engine/activation.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import { evaluateModel } from '../../engine/evaluate.ts';
 import { Net } from '../../engine/model.ts';
@@ -32,6 +33,8 @@ export interface ModelEvaluation {
 export interface EvaluateJobInput {
   dataDir: string;
   net: NetSettings;
+  /** the nonlinearity of the models (default ReLU) */
+  activation?: Activation;
   models: ModelToEvaluate[];
 }
 
@@ -49,7 +52,7 @@ export async function evaluateModels(input: EvaluateJobInput, report: JobReport)
     for (const [i, model] of input.models.entries()) {
       const weights = await mixModels(model.mix);
       if (net) net.setWeights(weights);
-      else net = new Net(input.net.width, weights, input.net.bnEpsilon);
+      else net = new Net(input.net.width, weights, input.net.bnEpsilon, input.activation);
       const e = await evaluateModel(net, data.train, { train: data.train, test: data.test }, input.net);
       evaluations[model.name] = {
         trainError: e['train']!.error,

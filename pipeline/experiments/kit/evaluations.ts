@@ -1,19 +1,21 @@
 // Evaluates many derived models (averages, points on lines) in the worker pool: the list is cut
 // into one batch per worker, with one progress display and the engine check.
+import type { Activation } from '../../engine/activation.ts';
 import type { NetSettings } from '../../profiles/net.ts';
 import type { StepContext } from '../../step.ts';
 import { checkEngine } from './trajectories.ts';
 import { EVALUATE_JOB } from './experiment.ts';
 import type { EvaluateJobInput, EvaluateJobOutput, ModelEvaluation, ModelToEvaluate } from './evaluate-job.ts';
 
-export async function runEvaluations(ctx: StepContext, net: NetSettings, models: ModelToEvaluate[], label: string): Promise<Map<string, ModelEvaluation>> {
+/** `activation`: the models' nonlinearity (default ReLU), as the trajectories they come from had it. */
+export async function runEvaluations(ctx: StepContext, net: NetSettings, models: ModelToEvaluate[], label: string, activation?: Activation): Promise<Map<string, ModelEvaluation>> {
   const names = new Set(models.map((m) => m.name));
   if (names.size !== models.length) throw new Error('two models to evaluate share a name');
   const batches = Math.min(ctx.jobs.size, models.length);
   const done = new Array<number>(batches).fill(0);
   const results = new Map<string, ModelEvaluation>();
   const jobs = Array.from({ length: batches }, (_, b) => {
-    const input: EvaluateJobInput = { dataDir: ctx.inputs['data']!.dir, net, models: models.filter((_, i) => i % batches === b) };
+    const input: EvaluateJobInput = { dataDir: ctx.inputs['data']!.dir, net, ...(activation ? { activation } : {}), models: models.filter((_, i) => i % batches === b) };
     return ctx.jobs
       .run<EvaluateJobInput, EvaluateJobOutput>({ module: EVALUATE_JOB, fn: 'evaluateModels', input, label: `${label} ${b + 1}/${batches}` }, (n) => {
         done[b] = n;

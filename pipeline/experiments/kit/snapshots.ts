@@ -3,7 +3,8 @@
 // the figures and the tests; the artifact's file names appear nowhere else.
 //
 //   snapshots.json    the index: the step's settings, and per trajectory its labels, width and
-//                     saved epochs (records), each with its row in the layer files
+//                     saved epochs (records), each with its row in the layer files; when only the
+//                     last epoch's weights are kept, every epoch's record is in its `history`
 //   layer-<L>.f32     layer L's weights (L = 2..6, the paper's numbering), one row per snapshot,
 //                     in index order; a row's length follows from its trajectory's width
 import { open, type FileHandle } from 'node:fs/promises';
@@ -25,9 +26,16 @@ export interface SnapshotTrajectory {
   meta: Record<string, string | number>;
   width: number;
   epochs: SavedEpoch[];
+  /** every trained epoch's record, when the weights of only some are kept (`epochs` lists those) */
+  history?: EpochRecord[];
   /** set when training stopped early on a non-finite loss */
   diverged?: Divergence;
+  /** set when training stopped early, at this epoch, on reaching its training-error target */
+  stoppedAt?: number;
 }
+
+/** Which epochs' weights the artifact keeps: every saved one, or each trajectory's last. */
+export type KeptWeights = 'every' | 'last';
 
 export interface SnapshotIndex<S = unknown> {
   /** the step's parameters, so readers never need the profile */
@@ -46,9 +54,16 @@ export class SnapshotWriter {
     this.files = Promise.all(PAPER_LAYERS.map((l) => open(join(outDir, layerFile(l)), 'w')));
   }
 
-  /** Starts a trajectory; its snapshots follow with `add`. */
-  trajectory(name: string, meta: SnapshotTrajectory['meta'], width: number, diverged?: Divergence): void {
-    this.trajectories.push({ name, meta, width, epochs: [], ...(diverged ? { diverged } : {}) });
+  /** Starts a trajectory; its snapshots follow with `add` (and records without weights with `addRecord`). */
+  trajectory(name: string, meta: SnapshotTrajectory['meta'], width: number, diverged?: Divergence, stoppedAt?: number): void {
+    this.trajectories.push({ name, meta, width, epochs: [], ...(diverged ? { diverged } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}) });
+  }
+
+  /** An epoch's record whose weights are not kept (they may follow with `add`). */
+  addRecord(record: EpochRecord): void {
+    const current = this.trajectories[this.trajectories.length - 1];
+    if (!current) throw new Error('SnapshotWriter.addRecord before any trajectory');
+    (current.history ??= []).push(record);
   }
 
   async add(record: EpochRecord, weights: Weights): Promise<void> {
@@ -70,25 +85,38 @@ export class SnapshotWriter {
   }
 }
 
-/** Adds the checkpointed epochs of the given trajectories (in their order) to the artifact: all, or those `keepEvery` asks for. */
+/**
+ * Adds the checkpointed epochs of the given trajectories (in their order) to the artifact: all, or
+ * those `keepEvery` asks for; each with its weights, or (`weights: 'last'`) every record but only
+ * the last epoch's weights, for experiments whose readers need the final models only.
+ */
 export async function addTrajectories(
   writer: SnapshotWriter,
   scratchDir: string,
   specs: TrajectorySpec[],
   outcomes: Map<string, TrajectoryOutcome>,
+  options: { weights?: KeptWeights } = {},
 ): Promise<void> {
   for (const spec of specs) {
-    const diverged = outcomes.get(spec.name)?.diverged ?? undefined;
-    const last = diverged ? diverged.epoch - 1 : spec.epochs;
+    const outcome = outcomes.get(spec.name);
+    const diverged = outcome?.diverged ?? undefined;
+    const stoppedAt = outcome?.stoppedAt ?? undefined;
+    const last = diverged ? diverged.epoch - 1 : (stoppedAt ?? spec.epochs);
     const store = new TrajectoryStore<EpochRecord>(scratchDir, spec.name, spec.net.width);
-    writer.trajectory(spec.name, spec.meta, spec.net.width, diverged);
+    writer.trajectory(spec.name, spec.meta, spec.net.width, diverged, stoppedAt);
     for (let epoch = 0; epoch <= last; epoch++) {
       if (spec.keepEvery && epoch % spec.keepEvery !== 0 && epoch !== last) continue;
       const record = await store.record(epoch);
       if (!record) throw new Error(`${spec.name} has no checkpoint of epoch ${epoch}`);
-      await writer.add(record, await store.weights(epoch));
+      if (options.weights === 'last') writer.addRecord(record);
+      if (options.weights !== 'last' || epoch === last) await writer.add(record, await store.weights(epoch));
     }
   }
+}
+
+/** Every epoch's record of a trajectory, whether or not its weights were kept. */
+export function recordsOf(t: SnapshotTrajectory): EpochRecord[] {
+  return t.history ?? t.epochs;
 }
 
 export function readSnapshotIndex<S>(ref: ArtifactRef | string): Promise<SnapshotIndex<S>> {

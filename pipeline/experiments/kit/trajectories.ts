@@ -20,6 +20,8 @@ export interface Wave {
 export interface TrajectoryOutcome {
   resumedAfter: number;
   diverged: Divergence | null;
+  /** the epoch it stopped at on reaching its `until` training error, else null */
+  stoppedAt: number | null;
 }
 
 export async function runTrajectories(ctx: StepContext, seed: number, waves: Wave[]): Promise<Map<string, TrajectoryOutcome>> {
@@ -46,7 +48,7 @@ export async function runTrajectories(ctx: StepContext, seed: number, waves: Wav
           checkEngine(ctx, spec.name, out.engine);
           for (const line of out.damaged) ctx.log(line);
           tick(spec.name, spec.epochs, wave.label);
-          outcomes.set(spec.name, { resumedAfter: out.resumedAfter, diverged: out.diverged });
+          outcomes.set(spec.name, { resumedAfter: out.resumedAfter, diverged: out.diverged, stoppedAt: out.stoppedAt });
           return out;
         });
     });
@@ -70,10 +72,10 @@ function reportWave(ctx: StepContext, wave: Wave, outcomes: Map<string, Trajecto
   const complete: string[] = [];
   const partway: string[] = [];
   for (const spec of wave.trajectories) {
-    const { resumedAfter, diverged } = outcomes.get(spec.name)!;
+    const { resumedAfter, diverged, stoppedAt } = outcomes.get(spec.name)!;
     if (diverged?.startDiverged) ctx.log(`${spec.name} is not trained: it starts from ${diverged.startDiverged}, which diverged`);
     else if (diverged) ctx.log(`${spec.name} diverged in epoch ${diverged.epoch} (loss ${diverged.loss}); it stops there`);
-    if (resumedAfter === spec.epochs) complete.push(spec.name);
+    if (resumedAfter === (stoppedAt ?? spec.epochs)) complete.push(spec.name);
     else if (resumedAfter > 0) partway.push(`${spec.name} after epoch ${resumedAfter}`);
   }
   if (complete.length + partway.length > 0) {

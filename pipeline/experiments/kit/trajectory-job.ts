@@ -1,12 +1,13 @@
 // One trajectory as a worker job: build its start (a random model, or another trajectory's
 // checkpoint, kicked by k x S noise when asked), train epoch by epoch with SGD or full-batch GD,
-// evaluate and checkpoint after every epoch. Everything it needs is in its input; everything it
-// produces goes to its checkpoint folder, so the job resumes wherever it was stopped.
+// evaluate and checkpoint after every epoch, and stop early once the training error reaches the
+// spec's `until`. Everything it needs is in its input; everything it produces goes to its
+// checkpoint folder, so the job resumes wherever it was stopped.
 import { loadDatasetCached } from '../../data/cached.ts';
 import { fingerprintOf, initEngine } from '../../engine/backend.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import { evaluateModel } from '../../engine/evaluate.ts';
-import { Net, type Split } from '../../engine/model.ts';
+import { Net, type PreActivationStats, type Split } from '../../engine/model.ts';
 import { initWeights, type Weights } from '../../engine/net.ts';
 import { Rng } from '../../engine/random.ts';
 import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
@@ -31,6 +32,8 @@ export interface TrajectoryJobOutput {
   diverged: Divergence | null;
   /** damaged checkpoints found when the job started (one line each), removed and trained again */
   damaged: string[];
+  /** the epoch at which the training error reached `until` (the trajectory ends there), else null */
+  stoppedAt: number | null;
 }
 
 /** When the trajectory a spec starts from diverged before the epoch it starts at: that divergence. */
@@ -40,6 +43,15 @@ async function startDivergence(input: TrajectoryJobInput): Promise<Divergence | 
   const from = new TrajectoryStore(input.scratchDir, spec.start.name, spec.net.width);
   const diverged = await from.diverged();
   return diverged && diverged.epoch <= spec.start.epoch ? diverged : null;
+}
+
+/** The training split the trajectory sees: its labels permuted when the spec asks for it. */
+export function trainingSplit(train: Split, seed: number, spec: TrajectorySpec): Split {
+  if (!spec.labels) return train;
+  const order = new Rng(seed, ...spec.labels.shuffle).permutation(train.count);
+  const labels = new Int32Array(train.count);
+  for (let i = 0; i < train.count; i++) labels[i] = train.labels[order[i]!]!;
+  return { ...train, labels };
 }
 
 export async function startWeights(input: TrajectoryJobInput): Promise<Weights> {
@@ -65,7 +77,13 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   const damaged: string[] = [];
   const { completed: done, damaged: found } = await store.resume(spec.epochs + 1);
   if (found) damaged.push(found);
-  const finished = (diverged: Divergence | null): TrajectoryJobOutput => ({ engine: fingerprintOf(engine), resumedAfter: Math.max(0, done - 1), diverged, damaged });
+  const finished = (diverged: Divergence | null, stoppedAt: number | null = null): TrajectoryJobOutput => ({
+    engine: fingerprintOf(engine),
+    resumedAfter: Math.max(0, done - 1),
+    diverged,
+    damaged,
+    stoppedAt,
+  });
   const known = await store.diverged().catch((error: unknown) => {
     if (!(error instanceof DamagedCheckpoint)) throw error;
     damaged.push(error.message);
@@ -73,6 +91,9 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   });
   if (known) return finished(known);
   if (done === spec.epochs + 1) return finished(null);
+  const reached = (trainError: number): boolean => spec.until !== undefined && trainError <= spec.until.trainError;
+  const lastDone = done > 0 ? await store.record(done - 1) : null;
+  if (lastDone && reached(lastDone.trainError)) return finished(null, done - 1);
   // a model that diverged is no start: this trajectory is not trained, and says why
   const start = done === 0 ? await startDivergence(input) : null;
   if (start && spec.start.kind === 'trajectory') {
@@ -82,12 +103,14 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   }
 
   const data = await loadDatasetCached(input.dataDir);
-  const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon);
-  const splits = { train: data.train, test: data.test };
-  const record = async (epoch: number, running: EpochStats | null): Promise<EpochRecord> => {
-    const e = await evaluateModel(net, data.train, splits, spec.net);
-    const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && epoch === spec.epochs);
-    const keepPredictions = spec.predictions === 'last' && epoch === spec.epochs;
+  const train = trainingSplit(data.train, input.seed, spec);
+  const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon, spec.activation);
+  const splits = { train, test: data.test };
+  const record = async (epoch: number, running: EpochStats | null, preActivations: PreActivationStats | null): Promise<EpochRecord> => {
+    const e = await evaluateModel(net, train, splits, spec.net);
+    const last = epoch === spec.epochs || reached(e['train']!.error);
+    const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && last);
+    const keepPredictions = spec.predictions === 'last' && last;
     return {
       epoch,
       trainError: e['train']!.error,
@@ -98,20 +121,28 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
       runningError: running?.error ?? null,
       ...(keepConfusion ? { confusion: { train: e['train']!.confusion, test: e['test']!.confusion } } : {}),
       ...(keepPredictions ? { predictions: { train: encodePredictions(e['train']!.predicted), test: encodePredictions(e['test']!.predicted) } } : {}),
+      ...(preActivations ? { preActivations } : {}),
     };
   };
   try {
-    if (done === 0) await store.save(0, await net.getWeights(), await record(0, null));
+    if (done === 0) {
+      const start = await record(0, null, null);
+      await store.save(0, await net.getWeights(), start);
+      if (reached(start.trainError)) return finished(null, 0);
+    }
     for (let epoch = Math.max(1, done); epoch <= spec.epochs; epoch++) {
-      const running = await trainEpoch(net, data.train, input, epoch);
+      const running = await trainEpoch(net, train, input, epoch);
+      const preActivations = await net.takePreActivations();
       if (!Number.isFinite(running.loss)) {
         // a diverged model has no meaningful weights: stop here and say where it happened
         const divergence = { epoch, loss: String(running.loss) };
         await store.markDiverged(divergence);
         return finished(divergence);
       }
-      await store.save(epoch, await net.getWeights(), await record(epoch, running));
+      const saved = await record(epoch, running, preActivations);
+      await store.save(epoch, await net.getWeights(), saved);
       report(epoch, spec.epochs, `epoch ${epoch}/${spec.epochs}`);
+      if (reached(saved.trainError)) return finished(null, epoch);
     }
   } finally {
     net.dispose();

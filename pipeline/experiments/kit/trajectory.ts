@@ -1,6 +1,8 @@
 // What a training trajectory is, as data: where it starts, how it is kicked, how it trains and
 // which random streams it draws from. An experiment step describes its trajectories with these
 // and hands them to `runTrajectories`; the job that trains one runs in a worker process.
+import type { Activation } from '../../engine/activation.ts';
+import type { PreActivationStats } from '../../engine/model.ts';
 import type { NetSettings } from '../../profiles/net.ts';
 import type { Predictions } from './predictions.ts';
 
@@ -26,6 +28,8 @@ export interface TrajectorySpec {
   /** unique within the step; names its checkpoint folder */
   name: string;
   net: NetSettings;
+  /** the hidden layers' nonlinearity (default ReLU, the paper's net; engine/activation.ts) */
+  activation?: Activation;
   start: Start;
   /** Gaussian noise of std scale x S added to every layer of the start (S: that layer's weight std) */
   perturb?: { scale: number; stream: Stream };
@@ -37,6 +41,17 @@ export interface TrajectorySpec {
    * For long runs whose path no figure draws (checkpoints still cover every epoch, for resume).
    */
   keepEvery?: number;
+  /**
+   * Stop early, after the first saved epoch whose training error is at or below this (0: every
+   * training image classified correctly); `epochs` is then the cap.
+   */
+  until?: { trainError: number };
+  /**
+   * Train on (and report the training error against) the training labels permuted by a
+   * permutation drawn from `shuffle`: every image keeps a label, the class counts stay the same,
+   * and nothing but memorisation can fit them. Test labels are never touched.
+   */
+  labels?: { shuffle: Stream };
   /** the prefix of the per-epoch streams */
   stream: Stream;
   /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
@@ -61,6 +76,8 @@ export interface EpochRecord {
   confusion?: { train: number[]; test: number[] };
   /** one digit per image (predictions.ts), where the spec asks for them */
   predictions?: Predictions;
+  /** for an activation fitted on an interval: what the epoch's training steps fed it (null at epoch 0) */
+  preActivations?: PreActivationStats | null;
 }
 
 /** A trajectory stopped because its loss stopped being a finite number. */

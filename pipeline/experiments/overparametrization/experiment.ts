@@ -1,10 +1,11 @@
-// E7: declared, not built yet: its figures are listed as missing until its steps exist.
-import { defineExperiment } from '../kit/experiment.ts';
+// E7: the same DCNN at increasing width, with natural and with shuffled labels.
+import { defineExperiment, trainingStep } from '../kit/experiment.ts';
 
 export const overparametrization = defineExperiment({
   id: 'E7',
   slug: 'overparametrization',
   summary: 'overparametrization: the same network at increasing width, with natural and shuffled labels',
-  settings: [],
-  steps: [],
+  settings: ['net', 'overparametrization'],
+  steps: [trainingStep('overparametrization', (p) => ({ seed: p.seed, net: p.net, over: p.overparametrization, trainImages: p.data.train }))],
+  claims: { id: 'E7', module: 'pipeline/experiments/overparametrization/claims.ts', inputs: ['experiment:overparametrization'] },
 });

@@ -1,12 +1,12 @@
-// E2: ReLU and its polynomial approximations. Built so far: the least-squares fits of ReLU
-// (an analysis, no network); the training of the polynomial net is still to come.
-import { defineExperiment } from '../kit/experiment.ts';
+// E2: ReLU and its polynomial approximations: the least-squares fits of ReLU (an analysis, no
+// network), and the same DCNN trained with ReLU and with those fits as its activation.
+import { defineExperiment, trainingStep } from '../kit/experiment.ts';
 
 export const polynomialNet = defineExperiment({
   id: 'E2',
   slug: 'polynomial-net',
   summary: 'the polynomial net: ReLU and its polynomial approximations, and the same network trained with each',
-  settings: ['reluFits'],
+  settings: ['net', 'reluFits', 'polynomialNet'],
   steps: [
     {
       name: 'analysis:relu-fits',
@@ -17,5 +17,7 @@ export const polynomialNet = defineExperiment({
       inputs: [],
       usesEngine: false,
     },
+    trainingStep('polynomial-net', (p) => ({ seed: p.seed, net: p.net, a: p.reluFits.a, poly: p.polynomialNet })),
   ],
+  claims: { id: 'E2', module: 'pipeline/experiments/polynomial-net/claims.ts', inputs: ['experiment:polynomial-net'] },
 });
