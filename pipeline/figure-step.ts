@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJson } from './artifacts.ts';
+import { divergenceOfArtifact } from './experiments/kit/snapshots.ts';
 import type { StepContext } from './step.ts';
 import type { FigureModule, FigureOutput } from '../figures/types.ts';
 
@@ -23,5 +24,8 @@ export async function run(ctx: StepContext<FigureStepParams>): Promise<void> {
   }
   const output: FigureOutput = await loaded.figure.build({ profile: ctx.profile, params: settings, inputs: ctx.inputs });
   if (!output.caption.trim()) throw new Error(`${id}: the figure module returned an empty caption`);
+  // a figure drawn from training that diverged says so, whether or not its module does
+  const diverged = (await Promise.all(Object.values(ctx.inputs).map(divergenceOfArtifact))).find((note) => note !== null);
+  if (diverged && !output.caption.includes(diverged)) output.caption = `${output.caption}\n\n${diverged}`;
   await writeJson(ctx.outDir, 'figure.json', output);
 }

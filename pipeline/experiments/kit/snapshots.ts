@@ -7,7 +7,7 @@
 //                     last epoch's weights are kept, every epoch's record is in its `history`
 //   layer-<L>.f32     layer L's weights (L = 2..6, the paper's numbering), one row per snapshot,
 //                     in index order; a row's length follows from its trajectory's width
-import { open, type FileHandle } from 'node:fs/promises';
+import { access, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFloat32, readJson, writeJson } from '../../artifacts.ts';
 import { PAPER_LAYERS, layerShapes, layerSize, weightIndex, type PaperLayer, type Weights } from '../../engine/net.ts';
@@ -193,6 +193,12 @@ export function divergenceNote(index: SnapshotIndex): string | null {
     (unstarted.length ? `; ${unstarted.length} runs were never trained, as the model they start from had diverged` : '') +
     '.'
   );
+}
+
+/** The divergence note of an artifact if it is a snapshot artifact (null for any other artifact). */
+export async function divergenceOfArtifact(ref: ArtifactRef): Promise<string | null> {
+  const isSnapshots = await access(join(ref.dir, INDEX_FILE)).then(() => true, () => false);
+  return isSnapshots ? divergenceNote(await readSnapshotIndex(ref)) : null;
 }
 
 /** The last saved epoch of a trajectory. */
