@@ -16,6 +16,8 @@ import { CATALOG } from '../figures/catalog.ts';
 import { checkCifarCopy } from './data/cifar-check.ts';
 import { checkFolders, diskFullMessage, isDiskFull } from './preflight.ts';
 import { usageProblem, USAGE_EXIT } from './usage.ts';
+import { slurmSettings } from './workers/slurm/options.ts';
+import { sharedCacheProblem } from './workers/slurm/probe.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +39,16 @@ Options
                         if not, what changed since it was last built; computes nothing
   --jobs <n>            training jobs run in parallel worker processes (default: one per core;
                         one per GPU on a GPU engine)
+  --executor <name>     local (default: the worker pool of this machine) | slurm (each batch
+                        of independent training jobs as one Slurm job array; the cache folder
+                        must be on a file system every node sees, and is checked first)
+  --slurm-partition <p> the partition the arrays go to (default: the cluster's default)
+  --slurm-gres <gres>   generic resources per task, e.g. gpu:1
+  --slurm-time <t>      time limit per task, e.g. 2:00:00 (a task stopped by it resumes from
+                        its checkpoints when retried)
+  --slurm-max-parallel <n>
+                        at most this many tasks of an array run at once (default: no limit)
+  --retries <n>         tries after the first for a Slurm task that fails (default: 2)
   --backend <name>      tensorflow | webgpu | wasm (default: the first that is available of
                         tfjs-node-gpu, webgpu on a hardware GPU, tfjs-node, wasm); also
                         LANDSCAPE_BACKEND. A forced backend that is not available is an error
@@ -58,7 +70,7 @@ a full disk), reported in one line before anything is lost.
 Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(', ') || 'none'}
 `;
 
-const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
+const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir', 'executor', 'slurm-partition', 'slurm-gres', 'slurm-time', 'slurm-max-parallel', 'retries'];
 const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data'];
 
 /** One line on stderr; exit status 1 (the run failed) or USAGE_EXIT (2: a usage error or bad input). */
@@ -169,6 +181,12 @@ async function main() {
     if (problem) fail(problem, USAGE_EXIT);
     unofficialData = await checkCifarCopy(args, cacheDir).catch((error) => fail(error.message, USAGE_EXIT));
   }
+  const slurm = slurmSettings(args);
+  if (slurm && !args.explain) {
+    // the tasks exchange everything through the cache: a cache the nodes do not see is refused
+    const problem = await sharedCacheProblem(cacheDir, slurm, (line) => console.log(line)).catch((error) => error.message);
+    if (problem) fail(problem, USAGE_EXIT);
+  }
 
   if (args.explain) {
     const lines = await explainFigure({ profile: args.profile, overrides, cacheDir, repoRoot, figure: args.explain });
@@ -186,6 +204,7 @@ async function main() {
     only,
     force: args.force,
     jobs,
+    ...(slurm ? { slurm } : {}),
     cacheDir,
     repoRoot,
     command: process.argv.slice(2),
