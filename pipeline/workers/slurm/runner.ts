@@ -41,6 +41,8 @@ interface Task {
   settled: boolean;
   /** when it was first seen ended or missing without a result */
   missingSince: number | null;
+  /** its state at the last poll */
+  state: string;
   record: { index: number; job: string; tries: SlurmTaskTry[] };
 }
 
@@ -53,7 +55,7 @@ interface SlurmArray {
 
 export class SlurmRunner implements JobRunner {
   readonly size: number;
-  private batch: Array<Omit<Task, 'index' | 'attempt' | 'jobId' | 'settled' | 'missingSince' | 'record'>> = [];
+  private batch: Array<Pick<Task, 'job' | 'report' | 'resolve' | 'reject'>> = [];
   private readonly arrays: SlurmArray[] = [];
   private poller: NodeJS.Timeout | null = null;
   private polling = false;
@@ -72,11 +74,13 @@ export class SlurmRunner implements JobRunner {
     });
   }
 
-  /** Pending and running tasks, for the progress display. */
+  /** The unfinished tasks by state (from scontrol), for the progress display. */
   status(): string {
     const live = this.arrays.flatMap((a) => a.tasks.filter((t) => !t.settled));
     const ids = [...new Set(live.map((t) => t.jobId))];
-    return `Slurm ${ids.length === 1 ? 'job' : 'jobs'} ${ids.join(', ')}: ${live.length} task${live.length === 1 ? '' : 's'} to finish`;
+    const states = new Map<string, number>();
+    for (const t of live) states.set(t.state.toLowerCase(), (states.get(t.state.toLowerCase()) ?? 0) + 1);
+    return `Slurm ${ids.length === 1 ? 'job' : 'jobs'} ${ids.join(', ')}: ${[...states].map(([s, n]) => `${n} ${s}`).join(', ') || 'done'}`;
   }
 
   records(): SlurmArrayRecord[] {
@@ -89,7 +93,7 @@ export class SlurmRunner implements JobRunner {
     const step = batch[0]!.job.step ?? null;
     const dir = join(this.options.dir, `${this.started}-${this.arrays.length + 1}`);
     const array: SlurmArray = { dir, step, jobIds: [], tasks: [] };
-    array.tasks = batch.map((b, index) => ({ ...b, index, attempt: 1, jobId: '', settled: false, missingSince: null, record: { index, job: b.job.label, tries: [] } }));
+    array.tasks = batch.map((b, index) => ({ ...b, index, attempt: 1, jobId: '', settled: false, missingSince: null, state: 'SUBMITTED', record: { index, job: b.job.label, tries: [] } }));
     this.arrays.push(array);
     try {
       await writeArray(dir, batch.map(({ job }) => ({ module: job.module, fn: job.fn, input: job.input, label: job.label })), this.options.lockDir);
@@ -157,6 +161,7 @@ export class SlurmRunner implements JobRunner {
     const retry: Task[] = [];
     for (const task of live) {
       const state = states.get(task.jobId)?.find((s) => s.index === task.index) ?? null;
+      task.state = state?.state ?? 'unknown';
       const result = await readResult(array.dir, task.index);
       if (result) {
         await this.noteTry(array, task, state, 'COMPLETED');
