@@ -37,6 +37,9 @@ Options
   --force               recompute the selected steps even when they are cached
   --explain <id>        say, for each step behind a figure, whether it would be reused and,
                         if not, what changed since it was last built; computes nothing
+  --plan                print the work ahead and compute nothing: per training experiment its
+                        jobs, image-steps and what is cached, and the wall time estimated from
+                        a short timing of this engine, locally and with Slurm tasks
   --jobs <n>            training jobs run in parallel worker processes (default: one per core;
                         one per GPU on a GPU engine)
   --executor <name>     local (default: the worker pool of this machine) | slurm (each batch
@@ -71,7 +74,7 @@ Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(',
 `;
 
 const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir', 'executor', 'slurm-partition', 'slurm-gres', 'slurm-time', 'slurm-max-parallel', 'retries'];
-const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data'];
+const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data', 'plan'];
 
 /** One line on stderr; exit status 1 (the run failed) or USAGE_EXIT (2: a usage error or bad input). */
 function fail(message, status = 1) {
@@ -174,6 +177,12 @@ async function main() {
     fail(error.message);
   }
   if (Object.keys(overrides).length > 0) console.log(`settings changed from profile ${args.profile}: ${describeOverrides(overrides)}`);
+  if (args.plan) {
+    const { planWork } = await import('./work-plan/report.ts');
+    const slurmTasks = args['slurm-max-parallel'] === undefined ? undefined : Number(args['slurm-max-parallel']);
+    for (const line of await planWork({ profile: args.profile, overrides, only, cacheDir, repoRoot, workers: jobs, slurmTasks })) console.log(line);
+    return;
+  }
   let unofficialData = null;
   if (!args.explain) {
     // the folders it writes and a local CIFAR-10 copy are checked before anything runs
