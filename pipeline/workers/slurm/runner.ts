@@ -110,7 +110,7 @@ export class SlurmRunner implements JobRunner {
     const o = this.options;
     const flags = [
       `--array=${arraySpec(tasks.map((t) => t.index), o.maxParallel)}`,
-      `--job-name=landscape-${array.step ?? 'jobs'}`.replace(/[^\w.:-]/g, '-'),
+      `--job-name=landscape-${(array.step ?? 'jobs').replace(/[^\w.:-]/g, '-')}`,
       `--output=${join(array.dir, `task-%a.try-${attempt}.log`)}`,
       ...(o.partition ? [`--partition=${o.partition}`] : []),
       ...(o.gres ? [`--gres=${o.gres}`] : []),
