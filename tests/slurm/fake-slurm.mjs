@@ -56,11 +56,18 @@ function expand(spec) {
   return { indices: out, limit: limit ? Number(limit) : CPUS };
 }
 
+const SBATCH_OPTIONS = ['parsable', 'array', 'output', 'wrap', 'job-name', 'partition', 'gres', 'time'];
+
 function sbatch(argv) {
   const flags = {};
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('--'); i++) {
     const [k, ...v] = argv[i].slice(2).split('=');
+    // as sbatch does: an option it does not know is an error
+    if (!SBATCH_OPTIONS.includes(k)) {
+      console.error(`sbatch: unrecognized option '${argv[i]}'\nTry "sbatch --help" for more information`);
+      process.exit(1);
+    }
     flags[k] = v.length ? v.join('=') : true;
   }
   const script = flags.wrap ? null : argv[i];
