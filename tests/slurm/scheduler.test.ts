@@ -30,6 +30,9 @@ describe('executor options', () => {
     expect(slurmSettings({ executor: 'slurm', 'slurm-gres': 'gpu:1' })).toEqual({ gres: 'gpu:1', retries: 2 });
     expect(executorProblem({ executor: 'cloud' })).toBe("unknown executor 'cloud' (expected one of: local, slurm)");
     expect(executorProblem({ 'slurm-gres': 'gpu:1' })).toBe('--slurm-gres applies to --executor slurm only');
+    // the plan estimates with that many tasks whatever the executor
+    expect(executorProblem({ 'slurm-max-parallel': '32', plan: true })).toBeNull();
+    expect(executorProblem({ 'slurm-max-parallel': '32' })).toBe('--slurm-max-parallel applies to --executor slurm only');
     expect(executorProblem({ executor: 'slurm', jobs: '4' })).toMatch(/^--jobs sets the local worker processes/);
     expect(executorProblem({ executor: 'slurm', 'slurm-time': 'two hours' })).toMatch(/^--slurm-time: 'two hours' is not a Slurm time limit/);
     expect(executorProblem({ executor: 'slurm', retries: '-1' })).toBe("--retries needs a whole number of at least 0, got '-1'");

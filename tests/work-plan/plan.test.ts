@@ -34,7 +34,7 @@ describe('the estimate', () => {
 describe('npm run figures -- --plan', () => {
   it('lists every training job ahead and computes nothing', async () => {
     const cacheDir = join(await mkdtemp(join(tmpdir(), 'lf-plan-')), 'cache');
-    const out = await plan(['--profile', 'smoke', '--cache-dir', cacheDir, '--slurm-max-parallel', '8', '--executor', 'slurm']);
+    const out = await plan(['--profile', 'smoke', '--cache-dir', cacheDir, '--slurm-max-parallel', '8']);
     expect(out).toMatch(/^plan of profile smoke \(200 training images\): computes nothing$/m);
     expect(out).toMatch(/^experiment:sgd-stages +96 +12 +38,400 +nothing +\S+ +\S+$/m);
     expect(out).toMatch(/Slurm, 8 tasks/);
