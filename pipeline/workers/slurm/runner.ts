@@ -11,6 +11,7 @@
 //      id, exit code and log tail; resubmitted (it resumes from its checkpoints) up to `retries`
 //      times, then the job fails
 // Ctrl-C cancels every array still running (scancel) before the process exits.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Job, JobReport, JobRunner } from '../pool.ts';
 import { lastProgress, logPath, logTail, readResult, readTaskRecord, scriptPath, writeArray } from './array.ts';
@@ -60,7 +61,8 @@ export class SlurmRunner implements JobRunner {
   private poller: NodeJS.Timeout | null = null;
   private polling = false;
   private readonly onSignal = (signal: NodeJS.Signals): void => void this.interrupt(signal);
-  private readonly started = `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${process.pid}`;
+  /** names this runner's array folders: its start, its process, and a tag of its own */
+  private readonly started = `${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(private readonly options: SlurmRunnerOptions) {
     // evaluations are cut into one batch per worker: as many as may run at once
@@ -196,11 +198,13 @@ export class SlurmRunner implements JobRunner {
         this.settle(task, new Error(`${task.job.label}: Slurm task ${tried.id} failed (exit code ${tried.exitCode ?? 'unknown'}, ${tried.state}), ${tries} used (--retries ${this.options.retries}); log: ${log}`));
       }
     }
-    if (retry.length > 0) {
+    // one array per try number: a try's log and record are named by it
+    for (const attempt of new Set(retry.map((t) => t.attempt))) {
+      const tasks = retry.filter((t) => t.attempt === attempt);
       try {
-        await this.submit(array, retry);
+        await this.submit(array, tasks);
       } catch (error) {
-        for (const task of retry) this.settle(task, error as Error);
+        for (const task of tasks) this.settle(task, error as Error);
       }
     }
   }
