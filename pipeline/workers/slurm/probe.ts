@@ -15,7 +15,7 @@ const GRACE_MS = 15_000;
 /** Null when a Slurm job sees the cache folder as this machine does, else the reason in one line. */
 export async function sharedCacheProblem(
   cacheDir: string,
-  settings: Pick<SlurmSettings, 'partition' | 'gres'>,
+  settings: Pick<SlurmSettings, 'partition' | 'gres' | 'time'>,
   say: (line: string) => void = () => {},
   graceMs = GRACE_MS,
 ): Promise<string | null> {
@@ -29,7 +29,8 @@ export async function sharedCacheProblem(
   const flags = [
     '--job-name=landscape-cache-probe',
     `--output=${join(dir, 'probe.log')}`,
-    '--time=00:05:00',
+    // where the tasks will run, within their time limit
+    `--time=${settings.time ?? '00:05:00'}`,
     ...(settings.partition ? [`--partition=${settings.partition}`] : []),
     ...(settings.gres ? [`--gres=${settings.gres}`] : []),
     `--wrap=${script}`,
