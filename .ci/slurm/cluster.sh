@@ -21,9 +21,9 @@ wait_for() { # <seconds> <what> <command...>
 
 start() {
   find "$state" -mindepth 1 -delete
-  mkdir -p "$state/ctld" "$state/d" "$state/munge"
-  # munged as the munge user, with its socket folder owned by it
-  install -d -o munge -g munge -m 0755 /run/munge
+  mkdir -p "$state/ctld" "$state/d"
+  # munged as the munge user, with its socket folder and pid file's folder owned by it
+  install -d -o munge -g munge -m 0755 /run/munge "$state/munge"
   if ! [ -S /run/munge/munge.socket.2 ] || ! munge -n >/dev/null 2>&1; then
     runuser -u munge -- /usr/sbin/munged --pid-file="$state/munge/munged.pid" 2>/dev/null || \
       /usr/sbin/munged --force --pid-file="$state/munge/munged.pid"
