@@ -141,7 +141,8 @@ export function describeBgd(run: BgdRun, data: DataSettings, k: number): string 
         : `its training error is ${pct(ZERO_TRAINING_ERROR)} or less from epoch ${zero} on, and ${pct(lastEpoch(run.main).trainError)} at the end.`),
     `At epochs ${list(bgd.branchEpochs)}${scaled} a branch leaves the main trajectory: its model plus Gaussian noise in every layer, ` +
       `with standard deviation ${k} times that layer's own weight standard deviation. Each branch continues with the same BGD up to epoch ${bgd.epochs}. ` +
-      `Epoch by epoch, the average of a branch's model and the main trajectory's model of the same epoch is evaluated on all ${train} training images.`,
+      `${bgd.averageEvery === 1 ? 'Epoch by epoch' : `Every ${bgd.averageEvery} epochs of a branch (and at its last)`}, the average of a branch's model and the main trajectory's model ` +
+        `of the same epoch is evaluated on all ${train} training images${bgd.averageEvery === 1 ? '' : ' (the paper: every epoch)'}.`,
   ].join('\n\n');
 }
 

@@ -22,7 +22,7 @@ const net = { width: 3, bnEpsilon: 1e-5, bnCalibration: 40, evalBatch: 40 };
 export const TOY_BGD: BgdBranchesParams = {
   seed: 7,
   net,
-  bgd: { epochs: 6, learningRate: 0.5, chunkSize: 25, branchEpochs: [0, 2, 4], noise: [0.25, 1], mapEvery: 2 },
+  bgd: { epochs: 6, learningRate: 0.5, chunkSize: 25, branchEpochs: [0, 2, 4], noise: [0.25, 1], mapEvery: 2, averageEvery: 2 },
 };
 
 const TOY_SGD: SgdStagesParams = {

@@ -1,6 +1,6 @@
 // The diff in a real browser: the self-contained HTML report opened from disk, and the site's
-// diff page, for a variant run of the smoke profile (--set reluFits.a=2.5: the ReLU fits are
-// redone on another interval, so Figure 39 changes and nothing is retrained).
+// diff page, for a variant run of the smoke profile (--set reluFits.curvePoints=181: the ReLU fits are
+// drawn at another resolution, so Figure 39 changes and nothing is retrained).
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   cacheDir = join(dir, 'cache');
   await cp(smoke.cacheDir, cacheDir, { recursive: true });
   baseId = smoke.manifestPath.split('/').pop()!.replace(/\.json$/, '');
-  await must('pipeline/cli.mjs', ['--profile', 'smoke', '--set', 'reluFits.a=2.5', '--no-site', '--cache-dir', cacheDir]);
+  await must('pipeline/cli.mjs', ['--profile', 'smoke', '--set', 'reluFits.curvePoints=181', '--no-site', '--cache-dir', cacheDir]);
   browser = await launchChromium();
 }, 900_000);
 
@@ -63,7 +63,7 @@ describe('the HTML report, opened from disk', () => {
     expect(rows.length).toBeGreaterThanOrEqual(6);
     expect(rows.filter(([, text]) => /identical/.test(text!))).toHaveLength(rows.length - 1);
     expect(rows.find(([id]) => id === CHANGED)![1]).toMatch(/data changed\s+beyond/);
-    expect(await report.page.locator('[data-testid="settings"]').innerText()).toContain('reluFits.a');
+    expect(await report.page.locator('[data-testid="settings"]').innerText()).toContain('reluFits.curvePoints');
   });
 
   it('shows A, B and the pixel diff of the changed figure', async () => {
@@ -127,12 +127,12 @@ describe('the site’s diff page', () => {
 
   it('shows the overrides on the run page, and publishes the run manifest', async () => {
     const run = await visit(browser, server.url, new URL('run/', server.url).href);
-    expect(await run.page.locator('[data-testid="overrides"]').innerText()).toContain('reluFits.a=2.5');
+    expect(await run.page.locator('[data-testid="overrides"]').innerText()).toContain('reluFits.curvePoints=181');
     expect(await run.page.locator('nav a', { hasText: 'Diff' }).count()).toBe(1);
     expect(run.problems).toEqual([]);
     await run.page.close();
     const manifest = (await (await fetch(new URL('run/manifest.json', server.url))).json()) as { overrides: unknown; figures: Array<{ id: string; files?: Record<string, string> }> };
-    expect(manifest.overrides).toEqual({ 'reluFits.a': 2.5 });
+    expect(manifest.overrides).toEqual({ 'reluFits.curvePoints': 181 });
     expect(Object.keys(manifest.figures.find((f) => f.id === CHANGED)!.files!)).toContain('figure.png');
   });
 });

@@ -78,7 +78,10 @@ function averages(ctx: StepContext<BgdBranchesParams>, specs: TrajectorySpec[], 
       const last = Math.min(lastSaved(spec, outcomes), mainLast - from);
       const epochs: Average['epochs'] = [];
       // both models random at the start of a branch from epoch 0: not evaluated, as in the paper
-      for (let e = from === 0 ? 1 : 0; e <= last; e++) epochs.push({ epoch: e, mix: averageOf(checkpoint(MAIN, from + e), checkpoint(spec.name, e)) });
+      const every = ctx.params.bgd.averageEvery;
+      for (let e = from === 0 ? 1 : 0; e <= last; e++) {
+        if (e % every === 0 || e === last) epochs.push({ epoch: e, mix: averageOf(checkpoint(MAIN, from + e), checkpoint(spec.name, e)) });
+      }
       return { k, from, epochs };
     });
 }
