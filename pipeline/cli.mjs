@@ -16,6 +16,8 @@ import { CATALOG } from '../figures/catalog.ts';
 import { checkCifarCopy } from './data/cifar-check.ts';
 import { checkFolders, diskFullMessage, isDiskFull } from './preflight.ts';
 import { usageProblem, USAGE_EXIT } from './usage.ts';
+import { slurmSettings } from './workers/slurm/options.ts';
+import { sharedCacheProblem } from './workers/slurm/probe.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,8 +37,21 @@ Options
   --force               recompute the selected steps even when they are cached
   --explain <id>        say, for each step behind a figure, whether it would be reused and,
                         if not, what changed since it was last built; computes nothing
+  --plan                print the work ahead and compute nothing: per training experiment its
+                        jobs, image-steps and what is cached, and the wall time estimated from
+                        a short timing of this engine, locally and with Slurm tasks
   --jobs <n>            training jobs run in parallel worker processes (default: one per core;
                         one per GPU on a GPU engine)
+  --executor <name>     local (default: the worker pool of this machine) | slurm (each batch
+                        of independent training jobs as one Slurm job array; the cache folder
+                        must be on a file system every node sees, and is checked first)
+  --slurm-partition <p> the partition the arrays go to (default: the cluster's default)
+  --slurm-gres <gres>   generic resources per task, e.g. gpu:1
+  --slurm-time <t>      time limit per task, e.g. 2:00:00 (a task stopped by it resumes from
+                        its checkpoints when retried)
+  --slurm-max-parallel <n>
+                        at most this many tasks of an array run at once (default: no limit)
+  --retries <n>         tries after the first for a Slurm task that fails (default: 2)
   --backend <name>      tensorflow | webgpu | wasm (default: the first that is available of
                         tfjs-node-gpu, webgpu on a hardware GPU, tfjs-node, wasm); also
                         LANDSCAPE_BACKEND. A forced backend that is not available is an error
@@ -58,8 +73,8 @@ a full disk), reported in one line before anything is lost.
 Figures with a module: ${CATALOG.filter((e) => e.build).map((e) => e.id).join(', ') || 'none'}
 `;
 
-const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir'];
-const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data'];
+const STRING_FLAGS = ['profile', 'only', 'explain', 'jobs', 'backend', 'cifar-dir', 'cache-dir', 'site-dir', 'executor', 'slurm-partition', 'slurm-gres', 'slurm-time', 'slurm-max-parallel', 'retries'];
+const BOOLEAN_FLAGS = ['force', 'help', 'site', 'strict-claims', 'allow-unofficial-data', 'plan'];
 
 /** One line on stderr; exit status 1 (the run failed) or USAGE_EXIT (2: a usage error or bad input). */
 function fail(message, status = 1) {
@@ -162,12 +177,24 @@ async function main() {
     fail(error.message);
   }
   if (Object.keys(overrides).length > 0) console.log(`settings changed from profile ${args.profile}: ${describeOverrides(overrides)}`);
+  if (args.plan) {
+    const { planWork } = await import('./work-plan/report.ts');
+    const slurmTasks = args['slurm-max-parallel'] === undefined ? undefined : Number(args['slurm-max-parallel']);
+    for (const line of await planWork({ profile: args.profile, overrides, only, cacheDir, repoRoot, workers: jobs, slurmTasks })) console.log(line);
+    return;
+  }
   let unofficialData = null;
   if (!args.explain) {
     // the folders it writes and a local CIFAR-10 copy are checked before anything runs
     const problem = await checkFolders([{ option: '--cache-dir', path: cacheDir }, ...(args.site ? [{ option: '--site-dir', path: siteDir }] : [])]);
     if (problem) fail(problem, USAGE_EXIT);
     unofficialData = await checkCifarCopy(args, cacheDir).catch((error) => fail(error.message, USAGE_EXIT));
+  }
+  const slurm = slurmSettings(args);
+  if (slurm && !args.explain) {
+    // the tasks exchange everything through the cache: a cache the nodes do not see is refused
+    const problem = await sharedCacheProblem(cacheDir, slurm, (line) => console.log(line)).catch((error) => error.message);
+    if (problem) fail(problem, USAGE_EXIT);
   }
 
   if (args.explain) {
@@ -186,6 +213,7 @@ async function main() {
     only,
     force: args.force,
     jobs,
+    ...(slurm ? { slurm } : {}),
     cacheDir,
     repoRoot,
     command: process.argv.slice(2),

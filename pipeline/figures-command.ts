@@ -12,7 +12,9 @@ import { getProfile, type Profile } from './profiles.ts';
 import { applyOverrides, type Overrides } from './overrides.ts';
 import { createReporter, type Reporter } from './progress.ts';
 import { executePlan, type StepOutcome } from './runner.ts';
-import { InlineRunner, WorkerPool } from './workers/pool.ts';
+import { InlineRunner, WorkerPool, type JobRunner } from './workers/pool.ts';
+import type { ExecutorRecord, SlurmSettings } from './workers/slurm/records.ts';
+import { SlurmRunner } from './workers/slurm/runner.ts';
 import { availableParallelism } from 'node:os';
 import { gitState } from './root.ts';
 import { environment, figureRecords, newRunId, writeRunManifest, type RunManifest } from './runs.ts';
@@ -28,6 +30,8 @@ export interface FiguresOptions {
   overrides?: Overrides;
   /** parallel worker processes for training jobs (1: run them in this process) */
   jobs?: number;
+  /** run training jobs as Slurm job arrays instead (--executor slurm) */
+  slurm?: SlurmSettings;
   reporter?: Reporter;
   /** the files' SHA-256 of an unofficial CIFAR-10 copy accepted with --allow-unofficial-data */
   unofficialData?: Record<string, string>;
@@ -72,6 +76,17 @@ export function defaultJobs(engine?: EngineFingerprint): number {
   return availableParallelism();
 }
 
+/** The executor of training jobs, and what the run manifest records about it once they ran. */
+function jobRunner(options: FiguresOptions, plan: Plan, cache: Cache, reporter: Reporter): { jobs: JobRunner; executor: () => ExecutorRecord } {
+  if (options.slurm) {
+    const settings = options.slurm;
+    const slurm = new SlurmRunner({ ...settings, dir: join(cache.root, 'slurm'), lockDir: join(cache.root, 'locks'), log: (step, message) => reporter.log(step, message) });
+    return { jobs: slurm, executor: () => ({ kind: 'slurm', settings, arrays: slurm.records() }) };
+  }
+  const workers = options.jobs ?? defaultJobs(plan.engine);
+  return { jobs: workers > 1 ? new WorkerPool(workers) : new InlineRunner(), executor: () => ({ kind: 'local', workers }) };
+}
+
 /** The profile as a run uses it: the named one with the overrides in place, before any planning. */
 export function runProfile(name: string, overrides: Overrides = {}): Profile {
   return applyOverrides(getProfile(name), overrides);
@@ -104,14 +119,14 @@ export async function runFigures(options: FiguresOptions): Promise<FiguresResult
     figures: [],
   };
 
-  const workers = options.jobs ?? defaultJobs(plan.engine);
-  const jobs = workers > 1 ? new WorkerPool(workers) : new InlineRunner();
+  const { jobs, executor } = jobRunner(options, plan, cache, reporter);
   let outcomes: StepOutcome[];
   try {
     outcomes = await executePlan(plan, { cache, reporter, repoRoot: options.repoRoot, force: options.force ?? false, jobs });
   } finally {
     await jobs.close();
   }
+  manifest.executor = executor();
   const failures = outcomes.filter((o) => o.status === 'failed');
 
   const finishedAt = new Date();

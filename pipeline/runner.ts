@@ -127,8 +127,9 @@ function declaredJobsOnly(jobs: JobRunner, step: PlannedStep): JobRunner {
       if (!declared.has(job.module)) {
         return Promise.reject(new Error(`${step.decl.name} runs ${job.module} in a worker but does not declare it in its jobs (it would be missing from the step's key)`));
       }
-      return jobs.run<I, O>(job, report);
+      return jobs.run<I, O>({ ...job, step: step.decl.name }, report);
     },
+    ...(jobs.status ? { status: () => jobs.status!() } : {}),
     close: () => jobs.close(),
   };
 }

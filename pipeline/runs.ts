@@ -12,6 +12,7 @@ import type { Plan } from './plan.ts';
 import type { Overrides } from './overrides.ts';
 import type { Profile } from './profiles.ts';
 import type { StepOutcome } from './runner.ts';
+import type { ExecutorRecord } from './workers/slurm/records.ts';
 import { tempNameFor } from './atomic-write.ts';
 import { parseWithDigest, withDigest } from './digest.ts';
 import { trace } from './trace.ts';
@@ -57,6 +58,8 @@ export interface RunManifest {
   seeds: { root: number };
   steps: StepOutcome[];
   figures: FigureRecord[];
+  /** what ran the training jobs: the local worker pool, or Slurm with its arrays and tasks */
+  executor?: ExecutorRecord;
   /** every claim of the paper the run's experiments check, with its result */
   claims?: ClaimResult[];
   site?: { status: 'built' | 'reused' | 'skipped' | 'failed'; seconds: number; dir?: string; error?: string };

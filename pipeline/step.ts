@@ -73,4 +73,10 @@ export interface StepDecl {
   usesEngine: boolean;
   /** for figure and render steps: the figure id */
   figure?: string;
+  /**
+   * For `npm run figures -- --plan`: the function of `module` that gives, from the step's params,
+   * the training it does: the kit's waves (Wave[]), or one wave's trajectories (TrajectorySpec[]).
+   * Imported only by the plan, so planning a run loads none of it.
+   */
+  waves?: { module: string; fn: string };
 }

@@ -3,11 +3,12 @@
 import { CATALOG } from '../figures/catalog.ts';
 import { BACKEND_NAMES } from './engine/fingerprint.ts';
 import { getProfile, PROFILE_NAMES } from './profiles.ts';
+import { executorProblem, type ExecutorArgs } from './workers/slurm/options.ts';
 
 /** Exit code of a usage error or of bad input (1 is a run that failed). */
 export const USAGE_EXIT = 2;
 
-export interface FiguresArgs {
+export interface FiguresArgs extends ExecutorArgs {
   profile: string;
   only?: string;
   explain?: string;
@@ -34,6 +35,8 @@ export function usageProblem(args: FiguresArgs): string | null {
     const jobs = Number(args.jobs);
     if (!(Number.isInteger(jobs) && jobs >= 1)) return `--jobs needs a whole number of at least 1, got '${args.jobs}'`;
   }
+  const executor = executorProblem(args);
+  if (executor) return executor;
   if (args.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(args.backend)) {
     return `unknown backend '${args.backend}' (expected one of: ${BACKEND_NAMES.join(', ')})`;
   }

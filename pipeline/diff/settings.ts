@@ -59,6 +59,8 @@ export function compareSettings(a: RunManifest, b: RunManifest): SettingChange[]
       ['node', m.environment.node],
       ['platform', m.environment.platform],
       ['cpu', `${m.environment.cpu} (${m.environment.cores} cores)`],
+      // what ran the training jobs: it must not change a number, and says where to look if it did
+      ...(a.executor || b.executor ? [['executor', executorOf(m)] as [string, string]] : []),
     ]);
   return [
     ...changes('overrides', overrides(a), overrides(b)),
@@ -69,6 +71,12 @@ export function compareSettings(a: RunManifest, b: RunManifest): SettingChange[]
     ...changes('data', dataOf(a), dataOf(b)),
     ...changes('environment', machine(a), machine(b)),
   ];
+}
+
+function executorOf(m: RunManifest): string {
+  if (!m.executor) return '(not recorded)';
+  if (m.executor.kind === 'local') return `local, ${m.executor.workers} worker${m.executor.workers === 1 ? '' : 's'}`;
+  return `slurm, ${m.executor.arrays.length} job array${m.executor.arrays.length === 1 ? '' : 's'}`;
 }
 
 /** `--set a=1 b=2`, or empty when the run changed nothing. */

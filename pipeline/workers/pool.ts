@@ -14,6 +14,8 @@ export interface Job<I = unknown> {
   input: I;
   /** shown on the progress display */
   label: string;
+  /** the step that runs it (set by the runner), for executors that record their jobs by step */
+  step?: string;
 }
 
 export type JobReport = (done: number, total: number, detail?: string) => void;
@@ -23,6 +25,8 @@ export interface JobRunner {
   /** how many jobs run at once */
   readonly size: number;
   run<I, O>(job: Job<I>, report?: JobReport): Promise<O>;
+  /** where the jobs stand, for the progress display (an executor that has more to say than its size) */
+  status?(): string;
   close(): Promise<void>;
 }
 

@@ -77,6 +77,7 @@ describe('settings of two runs', () => {
       engine: { backend: 'webgpu', provider: '@tensorflow/tfjs-backend-webgpu@4.22.0', tfjs: '4.22.0', initialised: false, notes: ['another note'] },
       dataset: { key: 'j'.repeat(64), info: { sha256: { 'data_batch_1.bin': '2'.repeat(64) } } },
       environment: { node: 'v22.1.0', platform: 'linux', cpu: 'cpu', cores: 2, memoryGiB: 8 },
+      executor: { kind: 'slurm', settings: { retries: 2 }, arrays: [] },
     });
     const changes = compareSettings(manifest(), b).map((c) => `${c.group} ${c.name}: ${c.a} -> ${c.b}`);
     expect(changes).toEqual([
@@ -91,6 +92,7 @@ describe('settings of two runs', () => {
       `data dataset step key: ${'k'.repeat(64)} -> ${'j'.repeat(64)}`,
       `data sha256 data_batch_1.bin: ${'1'.repeat(64)} -> ${'2'.repeat(64)}`,
       'environment node: v20.19.0 -> v22.1.0',
+      'environment executor: (not recorded) -> slurm, 0 job arrays',
     ]);
   });
 });

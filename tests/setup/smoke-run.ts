@@ -60,13 +60,13 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return env;
 }
 
-/** Runs the pipeline on the smoke profile into `dir` (cache/ and site/ inside it). */
-export async function runSmokePipeline(dir: string): Promise<SmokeRun> {
+/** Runs the pipeline on the smoke profile into `dir` (cache/ and site/ inside it), with `extraArgs`. */
+export async function runSmokePipeline(dir: string, extraArgs: string[] = []): Promise<SmokeRun> {
   const cacheDir = join(dir, 'cache');
   const siteDir = join(dir, 'site');
   const traceFile = join(dir, 'trace.jsonl');
   const env = childEnv({ FORCE_COLOR: '0', NO_COLOR: '1', LANDSCAPE_TRACE: traceFile });
-  const args = ['--import', 'tsx', 'pipeline/cli.mjs', '--profile', 'smoke', '--cache-dir', cacheDir, '--site-dir', siteDir];
+  const args = ['--import', 'tsx', 'pipeline/cli.mjs', '--profile', 'smoke', '--cache-dir', cacheDir, '--site-dir', siteDir, ...extraArgs];
   const started = performance.now();
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolvePromise) => {
     execFile(process.execPath, args, { cwd: repoRoot, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {

@@ -20,7 +20,7 @@ export const bgdBranches = defineExperiment({
   summary: 'BGD branches: exact full-batch gradient descent, branches kicked by k x S noise at four epochs, and the epoch-wise averages of branch and main models',
   settings: ['net', 'bgdBranches'],
   steps: [
-    trainingStep('bgd-branches', (p) => ({ seed: p.seed, net: p.net, bgd: p.bgdBranches })),
+    trainingStep('bgd-branches', (p) => ({ seed: p.seed, net: p.net, bgd: p.bgdBranches }), { waves: 'branchWaves' }),
     // layer 2 maps every noise level (Figures 4, 29, 30); layers 3-6 only Figure 4's (Figures 25-28)
     ...mdsSteps({ experiment: 'bgd-branches', source: 'experiment:bgd-branches', layers: [2], views: (p) => noiseViews(p.bgdBranches) }),
     ...mdsSteps({ experiment: 'bgd-branches', source: 'experiment:bgd-branches', layers: [3, 4, 5, 6], views: (p) => noiseViews(p.bgdBranches, p.bgdBranches.noise[0]) }),

@@ -29,7 +29,7 @@ export const flatMinima = defineExperiment({
   summary: 'flat minima: a global minimum kicked by layerwise noise k x S and retrained with full-batch GD, 4 copies per k',
   settings: ['net', 'flatMinima'],
   steps: [
-    trainingStep('flat-minima', (p): FlatMinimaParams => ({ seed: p.seed, net: p.net, flat: p.flatMinima })),
+    trainingStep('flat-minima', (p): FlatMinimaParams => ({ seed: p.seed, net: p.net, flat: p.flatMinima }), { waves: 'flatMinimaWaves' }),
     ...mdsSteps({ experiment: 'flat-minima', source: FLAT_MINIMA_STEP, layers: [2], views: (p) => copyViews(p.flatMinima.ks) }),
     ...mdsSteps({ experiment: 'flat-minima', source: FLAT_MINIMA_STEP, layers: [3, 4, 5, 6], views: () => copyViews([FIGURE_5_K]) }),
     {

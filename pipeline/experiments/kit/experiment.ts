@@ -43,9 +43,11 @@ export function defineExperiment<const Id extends string>(decl: ExperimentDecl<I
 /**
  * The experiment step of a training experiment: it reads the data, its numbers depend on the
  * engine, and its workers run the kit's jobs (training and evaluation, hashed into its key).
+ * `waves`: the function of its step module that gives its trajectories from its params (for --plan).
  */
-export function trainingStep(slug: string, params: (profile: Profile) => unknown, options: { inputs?: string[]; jobs?: string[] } = {}): StepDecl {
+export function trainingStep(slug: string, params: (profile: Profile) => unknown, options: { inputs?: string[]; jobs?: string[]; waves?: string } = {}): StepDecl {
   return {
+    ...(options.waves ? { waves: { module: `pipeline/experiments/${slug}/step.ts`, fn: options.waves } } : {}),
     name: `experiment:${slug}`,
     kind: 'experiment',
     entry: `pipeline/experiments/${slug}/step.ts`,

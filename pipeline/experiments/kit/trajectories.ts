@@ -42,7 +42,7 @@ export async function runTrajectories(ctx: StepContext, seed: number, waves: Wav
       const input: TrajectoryJobInput = { dataDir: ctx.inputs['data']!.dir, scratchDir: ctx.scratchDir, seed, spec };
       return ctx.jobs
         .run<TrajectoryJobInput, TrajectoryJobOutput>({ module: TRAJECTORY_JOB, fn: 'runTrajectory', input, label: spec.name }, (done) =>
-          tick(spec.name, done, `${wave.label}, ${workers}`),
+          tick(spec.name, done, `${wave.label}, ${ctx.jobs.status?.() ?? workers}`),
         )
         .then((out) => {
           checkEngine(ctx, spec.name, out.engine);

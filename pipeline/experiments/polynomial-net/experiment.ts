@@ -17,7 +17,7 @@ export const polynomialNet = defineExperiment({
       inputs: [],
       usesEngine: false,
     },
-    trainingStep('polynomial-net', (p) => ({ seed: p.seed, net: p.net, a: p.reluFits.a, poly: p.polynomialNet })),
+    trainingStep('polynomial-net', (p) => ({ seed: p.seed, net: p.net, a: p.reluFits.a, poly: p.polynomialNet }), { waves: 'polynomialNetTrajectories' }),
   ],
   claims: { id: 'E2', module: 'pipeline/experiments/polynomial-net/claims.ts', inputs: ['experiment:polynomial-net'] },
 });

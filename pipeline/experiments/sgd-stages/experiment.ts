@@ -23,7 +23,7 @@ export const sgdStages = defineExperiment({
   summary: 'SGD stages: 12 stages of 8 parallel SGD trajectories with a snapshot every epoch',
   settings: ['net', 'sgdStages'],
   steps: [
-    trainingStep('sgd-stages', (p) => ({ seed: p.seed, net: p.net, sgd: p.sgdStages })),
+    trainingStep('sgd-stages', (p) => ({ seed: p.seed, net: p.net, sgd: p.sgdStages }), { waves: 'stageWaves' }),
     ...mdsSteps({ experiment: 'sgd-stages', source: 'experiment:sgd-stages', layers: PAPER_LAYERS, views: (p) => stageViews(p.sgdStages.stages) }),
   ],
   claims: { id: 'E3', module: 'pipeline/experiments/sgd-stages/claims.ts', inputs: ['experiment:sgd-stages'] },
