@@ -19,6 +19,7 @@ Options
   --points <n>       kill points of the kill campaign (default: 20)
   --cases <n>        damaged files of the corruption campaign (default: 12)
   --jobs <n>         passed to every figures run
+  --only <ids>       passed to every figures run: a campaign over the steps behind these figures
   --dir <dir>        where the runs go (default: a new temporary folder, removed at the end)
   --keep             keep every run's cache and site
   --out <file>       also write the tables there (Markdown)
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
         points: { type: 'string', default: '20' },
         cases: { type: 'string', default: '12' },
         jobs: { type: 'string' },
+        only: { type: 'string' },
         dir: { type: 'string' },
         keep: { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   const points = count('points', values.points);
   const cases = count('cases', values.cases);
   const args = values.jobs ? ['--jobs', String(count('jobs', values.jobs))] : [];
+  if (values.only) args.push('--only', values.only);
   const dir = values.dir ? resolve(values.dir) : await mkdtemp(join(tmpdir(), 'landscape-chaos-'));
   const log = (line: string) => console.log(line);
   const startLoad = loadavg();
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
         reference,
         onRow: (r) => log(`  point ${r.point}: ${r.outcome} (${r.aim}; ${r.running}) ${r.detail}`),
       });
-      tables.push(`## kill -9 campaign (${values.profile}, ${points} points; the uninterrupted run took ${campaign.referenceSeconds.toFixed(0)} s)\n\n${killTable(campaign)}`);
+      tables.push(`## kill -9 campaign (${values.profile}${values.only ? `, figures ${values.only}` : ''}, ${points} points; the uninterrupted run took ${campaign.referenceSeconds.toFixed(0)} s)\n\n${killTable(campaign)}`);
       failed ||= campaign.rows.some((r) => r.outcome !== 'identical');
     }
     if (mode === 'corrupt' || mode === 'all') {
