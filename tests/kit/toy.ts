@@ -6,11 +6,24 @@ import { join } from 'node:path';
 import { run as runData } from '../../pipeline/data/step.ts';
 import { predictFingerprint } from '../../pipeline/engine/fingerprint.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
+import type { TrajectorySpec } from '../../pipeline/experiments/kit/trajectory.ts';
 import type { ArtifactRef, StepContext } from '../../pipeline/step.ts';
 import { InlineRunner } from '../../pipeline/workers/pool.ts';
 
 /** The net settings of a toy run: evaluation and batch-norm statistics on 40 images. */
 export const toyNet = (width: number) => ({ width, bnEpsilon: 1e-5, bnCalibration: 40, evalBatch: 40 });
+
+/** A short SGD trajectory 'a' of width 3 from its own random start: the kit's and executors' first test job. */
+export const toySgdTrajectory = (epochs: number): TrajectorySpec => ({
+  name: 'a',
+  net: toyNet(3),
+  start: { kind: 'init', stream: ['toy', 'init'] },
+  optimizer: { kind: 'sgd', learningRate: 0.05, batchSize: 20 },
+  epochs,
+  stream: ['toy', 'a'],
+  confusion: 'last',
+  meta: { role: 'main' },
+});
 
 export interface Toy {
   root: string;

@@ -17,7 +17,7 @@ import { runTrajectories, type Wave } from '../../pipeline/experiments/kit/traje
 import { trainingSplit } from '../../pipeline/experiments/kit/trajectory-job.ts';
 import { TrajectoryStore } from '../../pipeline/experiments/kit/trajectory-store.ts';
 import type { StepContext } from '../../pipeline/step.ts';
-import { makeToy, toyNet, type Toy } from './toy.ts';
+import { makeToy, toyNet, toySgdTrajectory, type Toy } from './toy.ts';
 
 const SEED = 11;
 const net = toyNet;
@@ -29,16 +29,7 @@ function context(name: string, logs: string[] = [], progress: number[] = []): St
   return toy.context(name, { logs, progress });
 }
 
-const a: TrajectorySpec = {
-  name: 'a',
-  net: net(3),
-  start: { kind: 'init', stream: ['toy', 'init'] },
-  optimizer: { kind: 'sgd', learningRate: 0.05, batchSize: 20 },
-  epochs: 2,
-  stream: ['toy', 'a'],
-  confusion: 'last',
-  meta: { role: 'main' },
-};
+const a: TrajectorySpec = toySgdTrajectory(2);
 const wide: TrajectorySpec = { ...a, name: 'wide', net: net(5), stream: ['toy', 'wide'], confusion: 'none', meta: { role: 'wide' } };
 const b: TrajectorySpec = {
   name: 'b',

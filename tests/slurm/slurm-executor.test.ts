@@ -16,19 +16,10 @@ import type { StepContext } from '../../pipeline/step.ts';
 import { WorkerPool, type JobRunner } from '../../pipeline/workers/pool.ts';
 import { sharedCacheProblem } from '../../pipeline/workers/slurm/probe.ts';
 import { SlurmRunner } from '../../pipeline/workers/slurm/runner.ts';
-import { makeToy, toyNet, type Toy } from '../kit/toy.ts';
+import { makeToy, toyNet, toySgdTrajectory, type Toy } from '../kit/toy.ts';
 
 const SEED = 5;
-const a: TrajectorySpec = {
-  name: 'a',
-  net: toyNet(3),
-  start: { kind: 'init', stream: ['toy', 'init'] },
-  optimizer: { kind: 'sgd', learningRate: 0.05, batchSize: 20 },
-  epochs: 3,
-  stream: ['toy', 'a'],
-  confusion: 'last',
-  meta: { role: 'main' },
-};
+const a: TrajectorySpec = toySgdTrajectory(3);
 const c: TrajectorySpec = { ...a, name: 'c', start: { kind: 'init', stream: ['toy', 'init-c'] }, stream: ['toy', 'c'], confusion: 'none' };
 const b: TrajectorySpec = {
   name: 'b',
