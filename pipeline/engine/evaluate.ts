@@ -19,8 +19,14 @@ export interface Evaluation {
   predicted: Uint8Array;
 }
 
-/** Batch-norm statistics of each hidden layer over the first `count` training images. */
-export function calibrate(net: Net, train: Split, count: number, chunkSize: number): BnStats {
+/**
+ * Batch-norm statistics of each hidden layer over the first `count` training images. With `keep`,
+ * the last hidden activations of those images (chunk by chunk, under the statistics just found) are
+ * returned too: exactly what evaluating those images would compute again (`evaluate`'s `reuse`).
+ */
+export function calibrate(net: Net, train: Split, count: number, chunkSize: number): BnStats;
+export function calibrate(net: Net, train: Split, count: number, chunkSize: number, keep: true): Calibration;
+export function calibrate(net: Net, train: Split, count: number, chunkSize: number, keep = false): BnStats | Calibration {
   const n = Math.min(count, train.count);
   const stats: BnStats = [];
   // activations of the current layer for every calibration image, chunk by chunk
@@ -39,8 +45,18 @@ export function calibrate(net: Net, train: Split, count: number, chunkSize: numb
     inputs = z.map((t) => net.hidden(t, l, { mean, variance }));
     for (const t of z) t.dispose();
   }
+  if (keep) return { stats, images: train.images, chunkSize, lastHidden: inputs };
   for (const h of inputs) h.dispose();
   return stats;
+}
+
+/** Statistics with the last hidden activations of the calibration images, chunk by chunk. */
+export interface Calibration {
+  stats: BnStats;
+  /** the images they were computed on (a split with these very images can reuse them) */
+  images: Float32Array;
+  chunkSize: number;
+  lastHidden: tf.Tensor4D[];
 }
 
 function sizeOf(chunks: tf.Tensor4D[]): number {
@@ -54,7 +70,16 @@ export function disposeStats(stats: BnStats): void {
   }
 }
 
-export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number): Promise<Evaluation> {
+/**
+ * Error, loss, confusion and predictions on a split, chunk by chunk. A chunk that a calibration of
+ * the same images computed already (same images, same bounds) starts from its kept activations:
+ * the same operations on the same tensors, so the same numbers, without the hidden layers again.
+ */
+export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize: number, reuse?: Calibration): Promise<Evaluation> {
+  const kept = (start: number, end: number): tf.Tensor4D | undefined =>
+    reuse && reuse.images === split.images && reuse.chunkSize === chunkSize && start % chunkSize === 0 && reuse.lastHidden[start / chunkSize]?.shape[0] === end - start
+      ? reuse.lastHidden[start / chunkSize]
+      : undefined;
   const confusion = new Array<number>(CLASSES * CLASSES).fill(0);
   const predictedAll = new Uint8Array(split.count);
   let lossSum = 0;
@@ -62,7 +87,8 @@ export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize
   for (let start = 0; start < split.count; start += chunkSize) {
     const indices = range(start, Math.min(start + chunkSize, split.count));
     const [lossTensor, predictedTensor] = tf.tidy(() => {
-      const logits = net.logits(gatherImages(split, indices), stats);
+      const h = kept(start, start + indices.length);
+      const logits = h ? net.forward(h, (z) => z, net.shapes.length - 1) : net.logits(gatherImages(split, indices), stats);
       return [crossEntropy(logits, gatherLabels(split, indices)), tf.argMax(logits, 1)];
     });
     const [lossValue, predictedValues] = await Promise.all([lossTensor.data(), predictedTensor.data()]);
@@ -87,12 +113,13 @@ export async function evaluateModel(
   splits: Record<string, Split>,
   settings: { bnCalibration: number; evalBatch: number },
 ): Promise<Record<string, Evaluation>> {
-  const stats = calibrate(net, train, settings.bnCalibration, settings.evalBatch);
+  const calibration = calibrate(net, train, settings.bnCalibration, settings.evalBatch, true);
   try {
     const out: Record<string, Evaluation> = {};
-    for (const [name, split] of Object.entries(splits)) out[name] = await evaluate(net, stats, split, settings.evalBatch);
+    for (const [name, split] of Object.entries(splits)) out[name] = await evaluate(net, calibration.stats, split, settings.evalBatch, calibration);
     return out;
   } finally {
-    disposeStats(stats);
+    disposeStats(calibration.stats);
+    for (const h of calibration.lastHidden) h.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../pipeline/engine/backend.ts';
-import { evaluateModel } from '../../pipeline/engine/evaluate.ts';
+import { calibrate, disposeStats, evaluate, evaluateModel } from '../../pipeline/engine/evaluate.ts';
 import { crossEntropy, Net, type Split } from '../../pipeline/engine/model.ts';
 import { initWeights, layerShapes, layerSize, parameterCount, type Weights } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
@@ -116,6 +116,22 @@ describe('the DCNN', () => {
     const correct = Array.from({ length: 10 }, (_, c) => train!.confusion[c * 10 + c]!).reduce((a, b) => a + b, 0);
     expect(train!.error).toBeCloseTo(1 - correct / 90, 12);
     expect(train!.loss).toBeGreaterThan(0);
+    net.dispose();
+  });
+
+  it('gives the same numbers when it reuses the calibration images’ activations as when it recomputes them', async () => {
+    const split = randomSplit(90, 'reuse-data');
+    const net = new Net(4, initWeights(4, new Rng('reuse-weights')));
+    const before = tf.memory().numTensors;
+    // calibration chunks of 40 over 80 images: the first two evaluation chunks are reused, the third is not
+    const reused = await evaluateModel(net, split, { train: split }, { bnCalibration: 80, evalBatch: 40 });
+    expect(tf.memory().numTensors).toBe(before);
+    const stats = calibrate(net, split, 80, 40);
+    const fresh = await evaluate(net, stats, split, 40);
+    disposeStats(stats);
+    expect(reused['train']!.loss).toBe(fresh.loss);
+    expect(reused['train']!.error).toBe(fresh.error);
+    expect(Array.from(reused['train']!.predicted)).toEqual(Array.from(fresh.predicted));
     net.dispose();
   });
 
