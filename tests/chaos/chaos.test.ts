@@ -34,6 +34,14 @@ describe('reliability campaigns on the smoke profile', () => {
     expect(campaign.rows.map((r) => `${r.point} ${r.outcome}`)).toEqual(campaign.rows.map((r) => `${r.point} identical`));
   }, 20 * MINUTES);
 
+  it('kill -9 in runs started warm (the reference cache less the killed step and its dependants): identical too', async () => {
+    const campaign = await runKillCampaign({ profile: 'smoke', points: 2, dir: join(dir, 'kill-warm'), reference, warm: true });
+    console.log(killTable(campaign));
+    expect(campaign.rows.map((r) => `${r.point} ${r.outcome}`)).toEqual(campaign.rows.map((r) => `${r.point} identical`));
+    // the first points land in the first experiment: it and what depends on it were left out, the rest reused
+    expect(campaign.rows[0]!.detail).toMatch(/warm: \d+ of the reference's steps left out, from experiment:/);
+  }, 20 * MINUTES);
+
   it('damaged objects, checkpoints and run manifests are found, reported and recomputed', async () => {
     const campaign = await runCorruptionCampaign({ profile: 'smoke', cases: DAMAGED_FILES, dir: join(dir, 'corrupt'), reference });
     console.log(corruptionTable(campaign));

@@ -20,6 +20,9 @@ Options
   --cases <n>        damaged files of the corruption campaign (default: 12)
   --jobs <n>         passed to every figures run
   --only <ids>       passed to every figures run: a campaign over the steps behind these figures
+  --warm             kill campaign: start each killed run from the uninterrupted run's cache less
+                     the step the point lands in and every step that depends on it (a point then
+                     costs that step and what follows from it, not a whole run)
   --dir <dir>        where the runs go (default: a new temporary folder, removed at the end)
   --keep             keep every run's cache and site
   --out <file>       also write the tables there (Markdown)
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
         only: { type: 'string' },
         dir: { type: 'string' },
         keep: { type: 'boolean', default: false },
+        warm: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -82,10 +86,11 @@ async function main(): Promise<void> {
         dir: join(dir, 'kill'),
         args,
         keep: values.keep,
+        warm: values.warm,
         reference,
         onRow: (r) => log(`  point ${r.point}: ${r.outcome} (${r.aim}; ${r.running}) ${r.detail}`),
       });
-      tables.push(`## kill -9 campaign (${values.profile}${values.only ? `, figures ${values.only}` : ''}, ${points} points; the uninterrupted run took ${campaign.referenceSeconds.toFixed(0)} s)\n\n${killTable(campaign)}`);
+      tables.push(`## kill -9 campaign (${values.profile}${values.only ? `, figures ${values.only}` : ''}, ${points} points${values.warm ? ', each killed run started warm' : ''}; the uninterrupted run took ${campaign.referenceSeconds.toFixed(0)} s)\n\n${killTable(campaign)}`);
       failed ||= campaign.rows.some((r) => r.outcome !== 'identical');
     }
     if (mode === 'corrupt' || mode === 'all') {

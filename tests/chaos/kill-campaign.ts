@@ -2,10 +2,13 @@
 // killed there (its whole process group, SIGKILL), rerun on the same cache to completion, and
 // compared with the uninterrupted run: every figure's files by hash and every claim's numbers,
 // plus the cache itself (every object whole, nothing left in tmp/, scratch/ or locks/).
+// With `warm`, each killed run starts from the uninterrupted run's cache less the step the point
+// lands in and its dependants (warm-start.ts), instead of an empty cache.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killPoints, runningAt, type KillPoint } from './kill-points.ts';
 import { cacheProblems, differences, resultOf, summarize, type RunResult } from './outcome.ts';
+import { landing, warmCache } from './warm-start.ts';
 import { figuresArgs, killGroup, readTrace, runToEnd, sleep, startPipeline, tail } from './pipeline-process.ts';
 
 export interface KillCampaignOptions {
@@ -21,6 +24,8 @@ export interface KillCampaignOptions {
   reference?: Reference;
   /** these points instead of `points` chosen from the uninterrupted run's trace */
   only?: KillPoint[];
+  /** start each killed run from the reference cache less the killed step and its dependants */
+  warm?: boolean;
   /** called with each row as soon as it is known */
   onRow?: (row: KillRow) => void;
 }
@@ -64,7 +69,7 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   const points = options.only ?? killPoints(readTrace(reference.traceFile), options.points);
   const rows: KillRow[] = [];
   for (const [i, point] of points.entries()) {
-    const row = await killAndRerun(options, i + 1, point, reference.result);
+    const row = await killAndRerun(options, i + 1, point, reference);
     rows.push(row);
     options.onRow?.(row);
   }
@@ -87,11 +92,20 @@ async function reach(point: KillPoint, traceFile: string, ended: () => boolean):
   }
 }
 
-async function killAndRerun(options: KillCampaignOptions, n: number, point: KillPoint, reference: RunResult): Promise<KillRow> {
+async function killAndRerun(options: KillCampaignOptions, n: number, aimed: KillPoint, uninterrupted: Reference): Promise<KillRow> {
+  const reference = uninterrupted.result;
   const dir = join(options.dir, `point-${String(n).padStart(2, '0')}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const base = { point: n, aim: point.aim };
+  const base = { point: n, aim: aimed.aim };
+  let point = aimed;
+  let warmNote = '';
+  if (options.warm) {
+    const landed = landing(aimed, readTrace(uninterrupted.traceFile));
+    point = landed.point;
+    const left = await warmCache(join(uninterrupted.dir, 'cache'), uninterrupted.runId, landed.step, join(dir, 'cache'));
+    warmNote = ` (warm: ${left.length} of the reference's steps left out${landed.step ? `, from ${landed.step} on` : ''})`;
+  }
   const args = figuresArgs(options.profile, dir, options.args);
   const victimTrace = join(dir, 'trace-killed.jsonl');
   const victim = startPipeline({ command: 'figures', args, traceFile: victimTrace, ...(point.kind === 'failpoint' ? { failpoint: point.failpoint } : {}) });
@@ -116,7 +130,7 @@ async function killAndRerun(options: KillCampaignOptions, n: number, point: Kill
     const fromCheckpoints = rerun.output.split('\n').filter((l) => l.includes('from checkpoints'));
     const resumed = (fromCheckpoints.find((l) => l.includes('resumed')) ?? fromCheckpoints[fromCheckpoints.length - 1])?.replace(/^.*?: (stage|wave)/, '$1').trim();
     if (diffs.length + problems.length > 0) return { ...base, running, at, outcome: 'different', detail: summarize([...diffs, ...problems]) };
-    return { ...base, running, at, outcome: 'identical', detail: resumed ? `rerun ${resumed}` : 'rerun reused or recomputed the rest' };
+    return { ...base, running, at, outcome: 'identical', detail: (resumed ? `rerun ${resumed}` : 'rerun reused or recomputed the rest') + warmNote };
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   }
