@@ -25,6 +25,18 @@ export const toySgdTrajectory = (epochs: number): TrajectorySpec => ({
   meta: { role: 'main' },
 });
 
+/** A full-batch GD branch 'b' of 2 epochs from trajectory 'a' at `epoch`, kicked by 0.1 x S. */
+export const toyGdBranch = (epoch: number, meta: TrajectorySpec['meta']): TrajectorySpec => ({
+  name: 'b',
+  net: toyNet(3),
+  start: { kind: 'trajectory', name: 'a', epoch },
+  perturb: { scale: 0.1, stream: ['toy', 'b', 'kick'] },
+  optimizer: { kind: 'gd', learningRate: 0.1, chunkSize: 30 },
+  epochs: 2,
+  stream: ['toy', 'b'],
+  meta,
+});
+
 export interface Toy {
   root: string;
   dataDir: string;

@@ -17,7 +17,7 @@ import { runTrajectories, type Wave } from '../../pipeline/experiments/kit/traje
 import { trainingSplit } from '../../pipeline/experiments/kit/trajectory-job.ts';
 import { TrajectoryStore } from '../../pipeline/experiments/kit/trajectory-store.ts';
 import type { StepContext } from '../../pipeline/step.ts';
-import { makeToy, toyNet, toySgdTrajectory, type Toy } from './toy.ts';
+import { makeToy, toyNet, toyGdBranch, toySgdTrajectory, type Toy } from './toy.ts';
 
 const SEED = 11;
 const net = toyNet;
@@ -31,16 +31,7 @@ function context(name: string, logs: string[] = [], progress: number[] = []): St
 
 const a: TrajectorySpec = toySgdTrajectory(2);
 const wide: TrajectorySpec = { ...a, name: 'wide', net: net(5), stream: ['toy', 'wide'], confusion: 'none', meta: { role: 'wide' } };
-const b: TrajectorySpec = {
-  name: 'b',
-  net: net(3),
-  start: { kind: 'trajectory', name: 'a', epoch: 1 },
-  perturb: { scale: 0.1, stream: ['toy', 'b', 'kick'] },
-  optimizer: { kind: 'gd', learningRate: 0.1, chunkSize: 30 },
-  epochs: 2,
-  stream: ['toy', 'b'],
-  meta: { role: 'branch', k: 0.1 },
-};
+const b: TrajectorySpec = toyGdBranch(1, { role: 'branch', k: 0.1 });
 const waves: Wave[] = [
   { label: 'first', trajectories: [a, wide] },
   { label: 'second', trajectories: [b] },

@@ -16,21 +16,12 @@ import type { StepContext } from '../../pipeline/step.ts';
 import { WorkerPool, type JobRunner } from '../../pipeline/workers/pool.ts';
 import { sharedCacheProblem } from '../../pipeline/workers/slurm/probe.ts';
 import { SlurmRunner } from '../../pipeline/workers/slurm/runner.ts';
-import { makeToy, toyNet, toySgdTrajectory, type Toy } from '../kit/toy.ts';
+import { makeToy, toyNet, toyGdBranch, toySgdTrajectory, type Toy } from '../kit/toy.ts';
 
 const SEED = 5;
 const a: TrajectorySpec = toySgdTrajectory(3);
 const c: TrajectorySpec = { ...a, name: 'c', start: { kind: 'init', stream: ['toy', 'init-c'] }, stream: ['toy', 'c'], confusion: 'none' };
-const b: TrajectorySpec = {
-  name: 'b',
-  net: toyNet(3),
-  start: { kind: 'trajectory', name: 'a', epoch: 2 },
-  perturb: { scale: 0.1, stream: ['toy', 'b', 'kick'] },
-  optimizer: { kind: 'gd', learningRate: 0.1, chunkSize: 30 },
-  epochs: 2,
-  stream: ['toy', 'b'],
-  meta: { role: 'branch' },
-};
+const b: TrajectorySpec = toyGdBranch(2, { role: 'branch' });
 const waves: Wave[] = [
   { label: 'first', trajectories: [a, c] },
   { label: 'second', trajectories: [b] },
