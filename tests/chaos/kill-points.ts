@@ -51,7 +51,7 @@ function checkpoints(trace: TraceLine[], span: Span): { records: TraceLine[]; ep
   return { records, epochMs: gaps[Math.floor(gaps.length / 2)] ?? 0 };
 }
 
-/** The points that cover every kind of step, most telling first. */
+/** The points that cover every kind of step, in the order a campaign takes them. */
 function coveringPoints(trace: TraceLine[]): KillPoint[] {
   const all = spans(trace);
   const points: KillPoint[] = [];
@@ -64,34 +64,39 @@ function coveringPoints(trace: TraceLine[]): KillPoint[] {
     const trained = records.filter((r) => !r.detail!.endsWith(' 0'));
     return trained[Math.min(trained.length - 1, Math.floor(trained.length * share))]!.detail!;
   };
+  // the kinds every campaign should reach first: each training experiment mid-epoch and between
+  // epochs, then data, an analysis, rendering, the site build and the run manifest's write
   for (const { span, records, epochMs } of training) {
-    points.push({ kind: 'failpoint', failpoint: `checkpoint-weights ${at(records, 0.55)}`, aim: `${span.name}: between an epoch's weights and its record` });
     points.push({ kind: 'after', event: 'checkpoint-record', detail: at(records, 0.33), delayMs: Math.round(epochMs / 2), aim: `${span.name}: mid-epoch` });
-  }
-  const site = find((s) => s.name === 'site')[0];
-  if (site) points.push(midway(site, 'site build'));
-  points.push({ kind: 'failpoint', failpoint: 'manifest-write@1', aim: 'run manifest write (before the site)' });
-  for (const { span, records, epochMs } of training) {
     points.push({ kind: 'failpoint', failpoint: `checkpoint-record ${at(records, 0.75)}`, aim: `${span.name}: between epochs` });
-    points.push({ kind: 'after', event: 'checkpoint-record', detail: at(records, 0.9), delayMs: Math.round(epochMs / 3), aim: `${span.name}: mid-epoch, late` });
   }
   const data = find((s) => s.name === 'data')[0];
   if (data) points.push(midway(data, 'data'));
-  for (const other of find((s) => s.name.startsWith('experiment:') && !training.some((t) => t.span === s))) {
-    points.push(midway(other, other.name));
-  }
   const analysis = find((s) => s.name.startsWith('analysis:'));
+  if (analysis.length > 0) points.push(midway(analysis[0]!, 'analysis'));
+  const render = [...find((s) => s.name.startsWith('render:'))].sort((a, b) => b.end - b.start - (a.end - a.start))[0];
+  if (render) points.push(midway(render, 'rendering'));
+  const site = find((s) => s.name === 'site')[0];
+  if (site) points.push(midway(site, 'site build'));
+  points.push({ kind: 'failpoint', failpoint: 'manifest-write@1', aim: 'run manifest write (before the site)' });
+  // then the other commits and writes, and the experiments that train nothing (longest first)
   if (analysis.length > 0) {
-    points.push(midway(analysis[0]!, 'analysis'));
     points.push({ kind: 'failpoint', failpoint: `commit ${analysis[analysis.length - 1]!.name}`, aim: 'analysis: its object sealed, not yet renamed into place' });
   }
   const claims = find((s) => s.name.startsWith('claims:'))[0];
   if (claims) points.push({ kind: 'failpoint', failpoint: `commit ${claims.name}`, aim: 'claims' });
-  const render = [...find((s) => s.name.startsWith('render:'))].sort((a, b) => b.end - b.start - (a.end - a.start))[0];
-  if (render) points.push(midway(render, 'rendering'));
   const figure = find((s) => s.name.startsWith('figure:'))[0];
   if (figure) points.push({ kind: 'failpoint', failpoint: `commit ${figure.name}`, aim: 'figure spec' });
   points.push({ kind: 'failpoint', failpoint: 'manifest-write@2', aim: 'run manifest write (after the site)' });
+  const untrained = find((s) => s.name.startsWith('experiment:') && !training.some((t) => t.span === s)).sort((a, b) => b.end - b.start - (a.end - a.start));
+  for (const other of untrained) points.push(midway(other, other.name));
+  // then the narrowest window of a checkpoint in each training experiment, and late epochs
+  for (const { span, records } of training) {
+    points.push({ kind: 'failpoint', failpoint: `checkpoint-weights ${at(records, 0.55)}`, aim: `${span.name}: between an epoch's weights and its record` });
+  }
+  for (const { span, records, epochMs } of training) {
+    points.push({ kind: 'after', event: 'checkpoint-record', detail: at(records, 0.9), delayMs: Math.round(epochMs / 3), aim: `${span.name}: mid-epoch, late` });
+  }
   return points;
 }
 
