@@ -61,7 +61,10 @@ export async function warmCache(referenceCache: string, runId: string, step: str
   const keyOf = new Map(run.steps.map((s) => [s.name, s.key]));
   const dependants = new Map<string, string[]>();
   for (const { name, key } of run.steps) {
-    const manifest = JSON.parse(await readFile(join(referenceCache, 'objects', key.slice(0, 2), key, 'manifest.json'), 'utf8')) as { components: { inputs: Record<string, string> } };
+    // a step the run only looked up (`--only`: not needed for its figures) may have no object
+    const text = await readFile(join(referenceCache, 'objects', key.slice(0, 2), key, 'manifest.json'), 'utf8').catch(() => null);
+    if (text === null) continue;
+    const manifest = JSON.parse(text) as { components: { inputs: Record<string, string> } };
     for (const input of Object.keys(manifest.components.inputs)) dependants.set(input, [...(dependants.get(input) ?? []), name]);
   }
   const left = new Set<string>();
