@@ -123,12 +123,20 @@ describe('the DCNN', () => {
     const split = randomSplit(90, 'reuse-data');
     const net = new Net(4, initWeights(4, new Rng('reuse-weights')));
     const before = tf.memory().numTensors;
+    let convolutions = 0;
+    const conv = net.conv.bind(net);
+    net.conv = (x, l) => (convolutions++, conv(x, l));
+    const hidden = net.shapes.length - 1;
     // calibration chunks of 40 over 80 images: the first two evaluation chunks are reused, the third is not
     const reused = await evaluateModel(net, split, { train: split }, { bnCalibration: 80, evalBatch: 40 });
     expect(tf.memory().numTensors).toBe(before);
+    const withReuse = convolutions;
+    convolutions = 0;
     const stats = calibrate(net, split, 80, 40);
     const fresh = await evaluate(net, stats, split, 40);
     disposeStats(stats);
+    // the reused chunks skipped their hidden layers, and only those
+    expect(convolutions - withReuse).toBe(2 * hidden);
     expect(reused['train']!.loss).toBe(fresh.loss);
     expect(reused['train']!.error).toBe(fresh.error);
     expect(Array.from(reused['train']!.predicted)).toEqual(Array.from(fresh.predicted));
