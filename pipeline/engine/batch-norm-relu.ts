@@ -39,6 +39,23 @@ export function batchNormRelu<T extends tf.Tensor>(z: T, epsilon: number): T {
   return y as T;
 }
 
+/**
+ * batchNormRelu, and the per-channel statistics it normalized with (kept past the caller's tidy,
+ * for the caller to dispose): the mean and the variance. The fused kernel gives 1 / sqrt(variance +
+ * epsilon), so there the variance is recovered from it (to float rounding); normalizeRelu with
+ * these statistics turns them back into the same scale.
+ */
+export function batchNormReluWithStats<T extends tf.Tensor>(z: T, epsilon: number): { y: T; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (z.dtype !== 'float32' || z.rank < 2 || !hasKernel(BN_RELU) || !hasKernel(BN_RELU_GRAD)) {
+    const { mean, variance } = tf.moments(z, leadingAxes(z));
+    const y = tf.relu(tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, epsilon)))) as T;
+    return { y, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+  }
+  const [y, mean, rstd] = tf.engine().runKernel(BN_RELU, { x: z }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const variance = tf.keep(tf.tidy(() => tf.sub(tf.reciprocal(tf.square(rstd!)), epsilon))) as tf.Tensor1D;
+  return { y: y as T, mean: tf.keep(mean!) as tf.Tensor1D, variance };
+}
+
 /** relu((z - mean) / sqrt(variance + epsilon)) with given per-channel statistics (evaluation; no gradient). */
 export function normalizeRelu<T extends tf.Tensor>(z: T, mean: tf.Tensor, variance: tf.Tensor, epsilon: number): T {
   const channels = z.shape[z.rank - 1];

@@ -93,17 +93,25 @@ export async function evaluate(net: Net, stats: BnStats, split: Split, chunkSize
     });
     const [lossValue, predictedValues] = await Promise.all([lossTensor.data(), predictedTensor.data()]);
     tf.dispose([lossTensor, predictedTensor]);
-    const loss = lossValue[0]!;
-    const predicted = predictedValues as Int32Array;
-    lossSum += loss * indices.length;
-    for (let i = 0; i < indices.length; i++) {
-      const truth = split.labels[indices[i]!]!;
-      confusion[truth * CLASSES + predicted[i]!]! += 1;
-      predictedAll[start + i] = predicted[i]!;
-      if (predicted[i] !== truth) wrong++;
-    }
+    lossSum += lossValue[0]! * indices.length;
+    wrong += tally(split, start, predictedValues as Int32Array, confusion, predictedAll);
   }
   return { error: wrong / split.count, loss: lossSum / split.count, confusion, predicted: predictedAll };
+}
+
+/**
+ * Adds the predicted classes of the split's images from `start` on to the confusion matrix and
+ * to `predictedAll`; returns how many of them are wrong.
+ */
+export function tally(split: Split, start: number, predicted: Int32Array, confusion: number[], predictedAll: Uint8Array): number {
+  let wrong = 0;
+  for (let i = 0; i < predicted.length; i++) {
+    const truth = split.labels[start + i]!;
+    confusion[truth * CLASSES + predicted[i]!]! += 1;
+    predictedAll[start + i] = predicted[i]!;
+    if (predicted[i] !== truth) wrong++;
+  }
+  return wrong;
 }
 
 /** Calibrates and evaluates on each split in one go (statistics freed afterwards). */

@@ -15,7 +15,7 @@
 // Step 2 for layer l needs the sums of every layer above it, hence one pass per layer.
 import * as tf from '@tensorflow/tfjs';
 import { normalizeRelu } from './batch-norm-relu.ts';
-import { batchGradients, countWrong } from './gradients.ts';
+import { batchGradients, countWrong, type PassSeen } from './gradients.ts';
 import { crossEntropy, gatherImages, gatherLabels, IMAGE_VALUES, range, type BnStats, type Net, type Split } from './model.ts';
 import { IMAGE_SIZE, layerShapes } from './net.ts';
 
@@ -25,6 +25,8 @@ export interface FullBatchGradient {
   /** mean loss and share of misclassified images over the set, of the weights the gradient is taken at */
   loss: number;
   error: number;
+  /** one pass only, when asked: its logits and full-set batch statistics (caller disposes) */
+  seen?: PassSeen;
 }
 
 /**
@@ -61,17 +63,19 @@ export function fullBatchGradient(net: Net, split: Split, chunkSize: number): Pr
   return fitsOnePass(net.width, split.count) ? onePassGradient(net, split) : chunkedGradient(net, split, chunkSize);
 }
 
-/** The whole set as one batch. */
-export async function onePassGradient(net: Net, split: Split): Promise<FullBatchGradient> {
+/** The whole set as one batch; with `keepSeen`, what its forward pass saw is kept (`seen`). */
+export async function onePassGradient(net: Net, split: Split, keepSeen = false): Promise<FullBatchGradient> {
   let wrong: tf.Scalar | null = null;
+  let seen: PassSeen | null = null;
   const { grads, value } = tf.tidy(() => {
-    const batch = batchGradients(net, split, range(0, split.count));
+    const batch = batchGradients(net, split, range(0, split.count), keepSeen);
     wrong = batch.wrong;
+    seen = batch.seen;
     return { grads: net.variables.map((v) => batch.grads[v.name]!), value: batch.value };
   });
   const [loss, wrongCount] = await Promise.all([value.data(), (wrong as tf.Scalar | null)!.data()]);
   tf.dispose([value, wrong!]);
-  return { grads, loss: loss[0]!, error: wrongCount[0]! / split.count };
+  return { grads, loss: loss[0]!, error: wrongCount[0]! / split.count, ...(seen ? { seen } : {}) };
 }
 
 /** Per hidden layer: the channel means of g and of g * x^ over the whole set (step 2). */

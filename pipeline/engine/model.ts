@@ -3,7 +3,7 @@
 // average and interpolate whole models between training runs.
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, normalize, polynomial, RELU, type Activation } from './activation.ts';
-import { batchNormRelu, normalizeRelu } from './batch-norm-relu.ts';
+import { batchNormRelu, batchNormReluWithStats, normalizeRelu } from './batch-norm-relu.ts';
 import { CHANNELS, CLASSES, IMAGE_SIZE, kernelSize, layerShapes, type LayerShape, type Weights, checkWeights } from './net.ts';
 
 /** Images in NHWC order, normalised; labels 0..9. */
@@ -11,6 +11,8 @@ export interface Split {
   images: Float32Array;
   labels: Int32Array;
   count: number;
+  /** all the images, kept on the backend (keepOnBackend) */
+  tensor?: tf.Tensor4D;
 }
 
 /** Per-channel mean and variance of each hidden layer's pre-activations. */
@@ -112,6 +114,27 @@ export class Net {
     return stats;
   }
 
+  /**
+   * Logits for a batch with batch norm on the batch's own statistics (as in training), and those
+   * statistics, layer by layer: the same numbers as `logits(x)`, with what normalized them. The
+   * statistics are kept past the caller's tidy; the caller disposes them.
+   */
+  logitsAndStats(x: tf.Tensor4D): { logits: tf.Tensor2D; stats: BnStats } {
+    const stats: BnStats = [];
+    const logits = this.forward(x, (z, l) => {
+      if (this.activation.kind === 'relu') {
+        const { y, mean, variance } = batchNormReluWithStats(z, this.bnEpsilon);
+        stats.push({ mean, variance });
+        return y;
+      }
+      // the polynomial path normalizes with tf.moments too: the same statistics, taken again
+      const { mean, variance } = tf.moments(z, [0, 1, 2]);
+      stats.push({ mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D });
+      return this.hidden(z, l);
+    });
+    return { logits, stats };
+  }
+
   /** Pre-activation of hidden layer l (0-based) or the logits layer. */
   conv(x: tf.Tensor4D, l: number): tf.Tensor4D {
     return tf.conv2d(x, this.kernels[l]!, 2, 'same');
@@ -192,9 +215,41 @@ export async function lossAndGradients(net: Net, images: Float32Array, labels: I
   return { loss: values[0]![0]!, gradients: values.slice(1) };
 }
 
-/** Copies the images at `indices` into one NHWC batch tensor. */
+/** Images of a split kept on the backend when they take at most this much. */
+const KEEP_BYTES = 64 * 2 ** 20;
+
+/**
+ * The split with all its images kept on the backend, for a job that reads them whole every epoch
+ * (then gatherImages hands out clones, which share the data, instead of copying): the split itself
+ * when they take more than KEEP_BYTES. The caller frees them with releaseSplit.
+ */
+export function keepOnBackend(split: Split): Split {
+  if (split.tensor || split.count * IMAGE_VALUES * 4 > KEEP_BYTES) return split;
+  const tensor = tf.keep(tf.tensor4d(split.images.subarray(0, split.count * IMAGE_VALUES), [split.count, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]));
+  return { ...split, tensor };
+}
+
+export function releaseSplit(split: Split): void {
+  split.tensor?.dispose();
+}
+
+function isRange(indices: ArrayLike<number>): boolean {
+  for (let i = 1; i < indices.length; i++) if (indices[i] !== indices[0]! + i) return false;
+  return true;
+}
+
+/**
+ * The images at `indices` as one NHWC batch tensor. The whole split in order, when kept on the
+ * backend, is a clone (no copy); any other run of consecutive images is one copy; the rest, image
+ * by image.
+ */
 export function gatherImages(split: Split, indices: ArrayLike<number>): tf.Tensor4D {
   const n = indices.length;
+  if (n > 0 && isRange(indices)) {
+    const start = indices[0]!;
+    if (start === 0 && n === split.count && split.tensor) return tf.clone(split.tensor);
+    return tf.tensor4d(split.images.subarray(start * IMAGE_VALUES, (start + n) * IMAGE_VALUES), [n, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]);
+  }
   const buffer = new Float32Array(n * IMAGE_VALUES);
   for (let i = 0; i < n; i++) {
     const src = indices[i]! * IMAGE_VALUES;

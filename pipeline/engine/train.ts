@@ -4,7 +4,7 @@
 // Values are read back with `await data()`, never dataSync(): the webgpu backend cannot read
 // synchronously in Node (webgpu.ts). SGD reads once an epoch.
 import * as tf from '@tensorflow/tfjs';
-import { fullBatchGradient } from './full-batch.ts';
+import { fullBatchGradient, type FullBatchGradient } from './full-batch.ts';
 import { batchGradients } from './gradients.ts';
 import type { Net, Split } from './model.ts';
 
@@ -46,10 +46,11 @@ export async function sgdEpoch(net: Net, split: Split, learningRate: number, bat
  * One step of batch gradient descent: the exact gradient of the mean loss over the whole training
  * set, batch norm over the whole set too (full-batch.ts: in one pass when the set fits, else in
  * exact chunks of `chunkSize` images). The loss and error returned are the whole set's, of the
- * weights before the step.
+ * weights before the step. `gradient`, when given, is that gradient already taken at the net's
+ * present weights (training-set-evaluation.ts); the step takes it over and frees it.
  */
-export async function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number): Promise<EpochStats> {
-  const { grads, loss, error } = await fullBatchGradient(net, split, chunkSize);
+export async function bgdEpoch(net: Net, split: Split, learningRate: number, chunkSize: number, gradient?: FullBatchGradient): Promise<EpochStats> {
+  const { grads, loss, error } = gradient ?? (await fullBatchGradient(net, split, chunkSize));
   tf.tidy(() => net.variables.forEach((v, i) => v.assign(tf.sub(v, tf.mul(grads[i]!, learningRate)))));
   tf.dispose(grads);
   return { loss, error };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../pipeline/engine/backend.ts';
 import { calibrate, disposeStats, evaluate, evaluateModel } from '../../pipeline/engine/evaluate.ts';
-import { crossEntropy, Net, type Split } from '../../pipeline/engine/model.ts';
+import { crossEntropy, gatherImages, keepOnBackend, Net, releaseSplit, type Split } from '../../pipeline/engine/model.ts';
 import { initWeights, layerShapes, layerSize, parameterCount, type Weights } from '../../pipeline/engine/net.ts';
 import { Rng } from '../../pipeline/engine/random.ts';
 import { bgdEpoch, sgdEpoch } from '../../pipeline/engine/train.ts';
@@ -141,6 +141,27 @@ describe('the DCNN', () => {
     expect(reused['train']!.error).toBe(fresh.error);
     expect(Array.from(reused['train']!.predicted)).toEqual(Array.from(fresh.predicted));
     net.dispose();
+  });
+
+  it('gathers the same images whether the split is kept on the backend or copied, and frees what it kept', async () => {
+    const split = randomSplit(25, 'kept-split');
+    const before = tf.memory().numTensors;
+    const kept = keepOnBackend(split);
+    const read = async (t: tf.Tensor) => {
+      const values = Array.from(await t.data());
+      t.dispose();
+      return values;
+    };
+    const all = Array.from({ length: 25 }, (_, i) => i);
+    for (const indices of [all, [10, 11, 12, 13], [3, 1, 4, 1, 5]]) {
+      expect(await read(gatherImages(kept, indices))).toEqual(await read(gatherImages(split, indices)));
+    }
+    // the whole split in order comes from the kept tensor without a copy
+    const clone = gatherImages(kept, all);
+    expect(clone.dataId).toBe(kept.tensor!.dataId);
+    clone.dispose();
+    releaseSplit(kept);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('round-trips weights between host arrays and variables', async () => {

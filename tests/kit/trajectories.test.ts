@@ -163,7 +163,7 @@ describe('the trajectory options', () => {
     }
     // the same model evaluated by the evaluation job with the same activation gives the same numbers
     const checkpoint = { kind: 'checkpoint' as const, scratchDir: ctx.scratchDir, trajectory: 'poly', width: 3, epoch: 2 };
-    const withPoly = await runEvaluations(ctx, net(3), [{ name: 'p', mix: [{ coefficient: 1, source: checkpoint }] }], 'poly', poly.activation);
+    const withPoly = await runEvaluations(ctx, net(3), [{ name: 'p', mix: [{ coefficient: 1, source: checkpoint }] }], 'poly', { activation: poly.activation });
     const withRelu = await runEvaluations(ctx, net(3), [{ name: 'p', mix: [{ coefficient: 1, source: checkpoint }] }], 'relu');
     const last = (await store.record(2))!;
     expect(withPoly.get('p')).toMatchObject({ trainLoss: last.trainLoss, testLoss: last.testLoss });
@@ -191,6 +191,43 @@ describe('the trajectory options', () => {
     // the training confusion matrix counts the shuffled labels as the truth
     const rows = (m: number[]) => Array.from({ length: 10 }, (_, c) => m.slice(10 * c, 10 * c + 10).reduce((x, y) => x + y, 0));
     expect(rows(random!.confusion!.train)).toEqual(counts(split.labels));
+  });
+
+  it('evaluates GD under the training set statistics: the loss each record gives is the loss the next step descends', async () => {
+    const g: TrajectorySpec = {
+      name: 'g',
+      net: net(3),
+      start: { kind: 'init', stream: ['toy', 'g-init'] },
+      optimizer: { kind: 'gd', learningRate: 0.1, chunkSize: 30 },
+      epochs: 4,
+      bnStatistics: 'training-set',
+      stream: ['toy', 'g'],
+      meta: {},
+    };
+    const full = context('tse-full');
+    await runTrajectories(full, SEED, [{ label: 'only', trajectories: [g] }]);
+    const store = (ctx: StepContext) => new TrajectoryStore<EpochRecord>(ctx.scratchDir, 'g', 3);
+    const records = await Promise.all([0, 1, 2, 3, 4].map((e) => store(full).record(e)));
+    for (let e = 0; e < 4; e++) {
+      expect(records[e + 1]!.runningLoss).toBe(records[e]!.trainLoss);
+      expect(records[e + 1]!.runningError).toBe(records[e]!.trainError);
+    }
+    // stopped after epoch 2 and resumed, it takes the gradient again from the saved weights: the same run
+    const resumed = context('tse-resume');
+    await runTrajectories(resumed, SEED, [{ label: 'only', trajectories: [{ ...g, epochs: 2 }] }]);
+    const outcomes = await runTrajectories(resumed, SEED, [{ label: 'only', trajectories: [g] }]);
+    expect(outcomes.get('g')!.resumedAfter).toBe(2);
+    for (let e = 0; e <= 4; e++) {
+      expect(await store(resumed).record(e)).toEqual(records[e]);
+      const [x, y] = await Promise.all([store(resumed).weights(e), store(full).weights(e)]);
+      x.forEach((layer, l) => expect(Array.from(layer)).toEqual(Array.from(y[l]!)));
+    }
+    // a saved model evaluated as a derived one, under the same statistics, gives its record; the calibration images give another loss
+    const mix = [{ coefficient: 1, source: { kind: 'checkpoint' as const, scratchDir: full.scratchDir, trajectory: 'g', width: 3, epoch: 3 } }];
+    const same = await runEvaluations(full, net(3), [{ name: 'g3', mix }], 'g', { trainingSet: { chunkSize: 30 } });
+    expect(same.get('g3')).toMatchObject({ trainLoss: records[3]!.trainLoss, trainError: records[3]!.trainError, testLoss: records[3]!.testLoss, testError: records[3]!.testError });
+    const calibrated = await runEvaluations(full, net(3), [{ name: 'g3', mix }], 'g');
+    expect(calibrated.get('g3')!.trainLoss).not.toBe(records[3]!.trainLoss);
   });
 
   it('stops at the first epoch that reaches its training error, keeps the last weights only when asked, and resumes as complete', async () => {

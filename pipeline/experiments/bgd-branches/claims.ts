@@ -76,7 +76,7 @@ export const claims: ClaimDecl[] = [
       const bgdTrain = lastEpoch(run.main).trainError;
       const sgdTrain = Math.max(...finals.map((e) => e.trainError));
       const numbers = { bgdTestError: bgdTest, sgdTestError: sgdTest, differencePoints: 100 * gap, bgdBranchesTestError: branchesTest, bgdTrainError: bgdTrain, sgdWorstTrainError: sgdTrain };
-      const summary = `BGD ${pct(bgdTest)} test error (its branches ${pct(branchesTest)} on average) against SGD ${pct(sgdTest)} (mean of the ${finals.length} final models of E3): ${gap >= 0 ? '+' : ''}${(100 * gap).toFixed(1)} points`;
+      const summary = `BGD ${pct(bgdTest)} test error (its branches ${pct(branchesTest)} on average) against SGD ${pct(sgdTest)} (mean of the ${finals.length} final models of E3): ${gap >= 0 ? '+' : ''}${(100 * gap).toFixed(1)} points; batch norm by the whole training set's statistics for BGD, the calibration images' for SGD`;
       // the paper compares solutions: models that fit their training set
       const unfit = [bgdTrain > ZERO_TRAINING_ERROR ? `BGD's final model is at ${pct(bgdTrain)}` : '', sgdTrain > ZERO_TRAINING_ERROR ? `E3's final models are at up to ${pct(sgdTrain)}` : ''].filter(Boolean);
       if (unfit.length) return { notApplicable: `the comparison is between solutions, but ${unfit.join(' and ')} training error`, numbers, summary };

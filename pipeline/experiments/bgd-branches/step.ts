@@ -10,6 +10,10 @@
 // The random initial models (epoch 0 of the main trajectory and of the branches from epoch 0) are
 // not models the paper evaluates: the figures label them NaN, and the average of two of them is
 // neither evaluated nor saved.
+// Every model, averages included, is evaluated with batch norm under the whole training set's
+// statistics, the ones each BGD step normalizes with: its training loss is exactly the loss BGD
+// descends, and the pass that evaluates a trajectory's model also gives its next step's gradient
+// (engine/training-set-evaluation.ts).
 import type { BgdBranchesSettings } from '../../profiles/bgd-branches.ts';
 import type { StepContext } from '../../step.ts';
 import type { ModelToEvaluate } from '../kit/evaluate-job.ts';
@@ -26,7 +30,7 @@ const STREAM = 'bgd-branches';
 export function branchWaves({ net, bgd }: BgdBranchesParams): Wave[] {
   const optimizer: Optimizer = { kind: 'gd', learningRate: bgd.learningRate, chunkSize: bgd.chunkSize };
   const init = { kind: 'init' as const, stream: [STREAM, 'init'] };
-  const main: TrajectorySpec = { name: MAIN, net, start: init, optimizer, epochs: bgd.epochs, stream: [STREAM, MAIN], confusion: 'last', meta: { role: 'main', k: 0, from: 0 } };
+  const main: TrajectorySpec = { name: MAIN, net, start: init, optimizer, epochs: bgd.epochs, bnStatistics: 'training-set', stream: [STREAM, MAIN], confusion: 'last', meta: { role: 'main', k: 0, from: 0 } };
   const branch = (k: number, from: number): TrajectorySpec => ({
     name: branchName(k, from),
     net,
@@ -35,6 +39,7 @@ export function branchWaves({ net, bgd }: BgdBranchesParams): Wave[] {
     perturb: { scale: k, stream: [STREAM, 'kick', k, from] },
     optimizer,
     epochs: bgd.epochs - from,
+    bnStatistics: 'training-set',
     stream: [STREAM, 'branch', k, from],
     confusion: 'last',
     meta: { role: 'branch', k, from },
@@ -93,7 +98,7 @@ export async function run(ctx: StepContext<BgdBranchesParams>): Promise<void> {
 
   const averaged = averages(ctx, specs, outcomes);
   const models = averaged.flatMap((a) => a.epochs.map(({ epoch, mix }) => ({ name: `${averageName(a.k, a.from)}/${epoch}`, mix })));
-  const evaluations = await runEvaluations(ctx, ctx.params.net, models, 'averages of branch and main');
+  const evaluations = await runEvaluations(ctx, ctx.params.net, models, 'averages of branch and main', { trainingSet: { chunkSize: ctx.params.bgd.chunkSize } });
 
   const writer = new SnapshotWriter(ctx.outDir);
   await addTrajectories(writer, ctx.scratchDir, specs, outcomes);

@@ -1,12 +1,14 @@
 // Evaluates models that are built from saved ones (averages, interpolations) as a worker job: one
 // network per job, its weights replaced model after model. Batch norm uses the statistics of the
-// calibration images of the training set, recomputed for every model (engine/evaluate.ts).
+// calibration images of the training set, recomputed for every model (engine/evaluate.ts), or,
+// when asked, those of the whole training set (engine/training-set-evaluation.ts).
 import { loadDatasetCached } from '../../data/cached.ts';
 import { fingerprintOf, initEngine } from '../../engine/backend.ts';
 import type { Activation } from '../../engine/activation.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
 import { evaluateModel } from '../../engine/evaluate.ts';
-import { Net } from '../../engine/model.ts';
+import { keepOnBackend, Net, releaseSplit } from '../../engine/model.ts';
+import { trainingSetPass } from '../../engine/training-set-evaluation.ts';
 import type { NetSettings } from '../../profiles/net.ts';
 import type { JobReport } from '../../workers/pool.ts';
 import { mixModels, type ModelMix } from './models.ts';
@@ -35,6 +37,8 @@ export interface EvaluateJobInput {
   net: NetSettings;
   /** the nonlinearity of the models (default ReLU) */
   activation?: Activation;
+  /** evaluate under the whole training set's batch statistics (chunks of chunkSize where needed) */
+  trainingSet?: { chunkSize: number };
   models: ModelToEvaluate[];
 }
 
@@ -46,6 +50,9 @@ export interface EvaluateJobOutput {
 export async function evaluateModels(input: EvaluateJobInput, report: JobReport): Promise<EvaluateJobOutput> {
   const engine = await initEngine();
   const data = await loadDatasetCached(input.dataDir);
+  // every model reads both splits whole: they stay on the backend for the job (freed below)
+  const train = keepOnBackend(data.train);
+  const test = keepOnBackend(data.test);
   const evaluations: Record<string, ModelEvaluation> = {};
   let net: Net | null = null;
   try {
@@ -53,7 +60,9 @@ export async function evaluateModels(input: EvaluateJobInput, report: JobReport)
       const weights = await mixModels(model.mix);
       if (net) net.setWeights(weights);
       else net = new Net(input.net.width, weights, input.net.bnEpsilon, input.activation);
-      const e = await evaluateModel(net, data.train, { train: data.train, test: data.test }, input.net);
+      const e = input.trainingSet
+        ? (await trainingSetPass(net, train, { test }, { chunkSize: input.trainingSet.chunkSize, evalBatch: input.net.evalBatch }, false)).evaluations
+        : await evaluateModel(net, train, { train, test }, input.net);
       evaluations[model.name] = {
         trainError: e['train']!.error,
         trainLoss: e['train']!.loss,
@@ -66,6 +75,8 @@ export async function evaluateModels(input: EvaluateJobInput, report: JobReport)
     }
   } finally {
     net?.dispose();
+    releaseSplit(train);
+    releaseSplit(test);
   }
   return { engine: fingerprintOf(engine), evaluations };
 }

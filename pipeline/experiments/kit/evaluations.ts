@@ -7,15 +7,22 @@ import { checkEngine } from './trajectories.ts';
 import { EVALUATE_JOB } from './experiment.ts';
 import type { EvaluateJobInput, EvaluateJobOutput, ModelEvaluation, ModelToEvaluate } from './evaluate-job.ts';
 
-/** `activation`: the models' nonlinearity (default ReLU), as the trajectories they come from had it. */
-export async function runEvaluations(ctx: StepContext, net: NetSettings, models: ModelToEvaluate[], label: string, activation?: Activation): Promise<Map<string, ModelEvaluation>> {
+/** How the models are evaluated, as the trajectories they come from were. */
+export interface EvaluationOptions {
+  /** the models' nonlinearity (default ReLU) */
+  activation?: Activation;
+  /** batch norm with the whole training set's statistics, in chunks of this many images where it does not fit in one pass (default: the calibration images') */
+  trainingSet?: { chunkSize: number };
+}
+
+export async function runEvaluations(ctx: StepContext, net: NetSettings, models: ModelToEvaluate[], label: string, options: EvaluationOptions = {}): Promise<Map<string, ModelEvaluation>> {
   const names = new Set(models.map((m) => m.name));
   if (names.size !== models.length) throw new Error('two models to evaluate share a name');
   const batches = Math.min(ctx.jobs.size, models.length);
   const done = new Array<number>(batches).fill(0);
   const results = new Map<string, ModelEvaluation>();
   const jobs = Array.from({ length: batches }, (_, b) => {
-    const input: EvaluateJobInput = { dataDir: ctx.inputs['data']!.dir, net, ...(activation ? { activation } : {}), models: models.filter((_, i) => i % batches === b) };
+    const input: EvaluateJobInput = { dataDir: ctx.inputs['data']!.dir, net, ...options, models: models.filter((_, i) => i % batches === b) };
     return ctx.jobs
       .run<EvaluateJobInput, EvaluateJobOutput>({ module: EVALUATE_JOB, fn: 'evaluateModels', input, label: `${label} ${b + 1}/${batches}` }, (n) => {
         done[b] = n;

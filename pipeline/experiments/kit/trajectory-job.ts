@@ -2,15 +2,20 @@
 // checkpoint, kicked by k x S noise when asked), train epoch by epoch with SGD or full-batch GD,
 // evaluate and checkpoint after every epoch, and stop early once the training error reaches the
 // spec's `until`. Everything it needs is in its input; everything it produces goes to its
-// checkpoint folder, so the job resumes wherever it was stopped.
+// checkpoint folder, so the job resumes wherever it was stopped. Under training-set statistics,
+// full-batch GD evaluates a model and takes the gradient from it in one pass; a resumed job takes
+// that gradient again from the saved weights, which gives the same numbers.
+import * as tf from '@tensorflow/tfjs';
 import { loadDatasetCached } from '../../data/cached.ts';
 import { fingerprintOf, initEngine } from '../../engine/backend.ts';
 import type { EngineFingerprint } from '../../engine/fingerprint.ts';
-import { evaluateModel } from '../../engine/evaluate.ts';
-import { Net, type PreActivationStats, type Split } from '../../engine/model.ts';
+import { evaluateModel, type Evaluation } from '../../engine/evaluate.ts';
+import type { FullBatchGradient } from '../../engine/full-batch.ts';
+import { keepOnBackend, Net, releaseSplit, type PreActivationStats, type Split } from '../../engine/model.ts';
 import { initWeights, type Weights } from '../../engine/net.ts';
 import { Rng } from '../../engine/random.ts';
 import { bgdEpoch, sgdEpoch, type EpochStats } from '../../engine/train.ts';
+import { trainingSetPass } from '../../engine/training-set-evaluation.ts';
 import { perturb } from '../../engine/weights.ts';
 import type { JobReport } from '../../workers/pool.ts';
 import { encodePredictions } from './predictions.ts';
@@ -103,11 +108,24 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
   }
 
   const data = await loadDatasetCached(input.dataDir);
-  const train = trainingSplit(data.train, input.seed, spec);
   const net = new Net(spec.net.width, done === 0 ? await startWeights(input) : await store.weights(done - 1), spec.net.bnEpsilon, spec.activation);
-  const splits = { train, test: data.test };
+  // every epoch reads both splits whole: they stay on the backend for the job (freed below)
+  const train = keepOnBackend(trainingSplit(data.train, input.seed, spec));
+  const test = keepOnBackend(data.test);
+  const splits = { train, test };
+  // the gradient that evaluating the present weights took on the way (training-set statistics and
+  // full-batch GD), handed to the next step
+  let pending: FullBatchGradient | null = null;
+  const evaluateAt = async (epoch: number): Promise<Record<string, Evaluation>> => {
+    if (spec.bnStatistics !== 'training-set') return evaluateModel(net, train, splits, spec.net);
+    const gd = spec.optimizer.kind === 'gd' ? spec.optimizer : null;
+    const settings = { chunkSize: gd?.chunkSize ?? spec.net.evalBatch, evalBatch: spec.net.evalBatch };
+    const pass = await trainingSetPass(net, train, { test }, settings, gd !== null && epoch < spec.epochs);
+    pending = pass.gradient;
+    return pass.evaluations;
+  };
   const record = async (epoch: number, running: EpochStats | null, preActivations: PreActivationStats | null): Promise<EpochRecord> => {
-    const e = await evaluateModel(net, train, splits, spec.net);
+    const e = await evaluateAt(epoch);
     const last = epoch === spec.epochs || reached(e['train']!.error);
     const keepConfusion = spec.confusion === 'every' || (spec.confusion === 'last' && last);
     const keepPredictions = spec.predictions === 'last' && last;
@@ -131,7 +149,9 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
       if (reached(start.trainError)) return finished(null, 0);
     }
     for (let epoch = Math.max(1, done); epoch <= spec.epochs; epoch++) {
-      const running = await trainEpoch(net, train, input, epoch);
+      const gradient = pending;
+      pending = null;
+      const running = await trainEpoch(net, train, input, epoch, gradient);
       const preActivations = await net.takePreActivations();
       if (!Number.isFinite(running.loss)) {
         // a diverged model has no meaningful weights: stop here and say where it happened
@@ -145,14 +165,18 @@ export async function runTrajectory(input: TrajectoryJobInput, report: JobReport
       if (reached(saved.trainError)) return finished(null, epoch);
     }
   } finally {
+    if (pending) tf.dispose((pending as FullBatchGradient).grads);
     net.dispose();
+    releaseSplit(train);
+    releaseSplit(test);
   }
   return finished(null);
 }
 
-function trainEpoch(net: Net, train: Split, input: TrajectoryJobInput, epoch: number): Promise<EpochStats> {
+/** One epoch of the spec's optimizer; `gradient`: the full-batch one at the present weights, when known. */
+function trainEpoch(net: Net, train: Split, input: TrajectoryJobInput, epoch: number, gradient: FullBatchGradient | null): Promise<EpochStats> {
   const { optimizer, stream } = input.spec;
-  if (optimizer.kind === 'gd') return bgdEpoch(net, train, optimizer.learningRate, optimizer.chunkSize);
+  if (optimizer.kind === 'gd') return bgdEpoch(net, train, optimizer.learningRate, optimizer.chunkSize, gradient ?? undefined);
   const order = new Rng(input.seed, ...stream, epoch, 'order').permutation(train.count);
   return sgdEpoch(net, train, optimizer.learningRate, optimizer.batchSize, order);
 }

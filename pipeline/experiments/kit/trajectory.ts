@@ -24,6 +24,8 @@ export type Optimizer =
   /** full-batch gradient descent: one step per epoch on the gradient of the whole training set */
   | { kind: 'gd'; learningRate: number; chunkSize: number };
 
+export type BnStatistics = 'calibration' | 'training-set';
+
 export interface TrajectorySpec {
   /** unique within the step; names its checkpoint folder */
   name: string;
@@ -52,6 +54,13 @@ export interface TrajectorySpec {
    * and nothing but memorisation can fit them. Test labels are never touched.
    */
   labels?: { shuffle: Stream };
+  /**
+   * the batch-norm statistics every saved model is evaluated with: those of the calibration images
+   * (default; engine/evaluate.ts), or those of the whole training set, which every full-batch GD
+   * step normalizes with (engine/training-set-evaluation.ts). With a 'gd' optimizer, the pass that
+   * evaluates a model then also gives the gradient of the step from it.
+   */
+  bnStatistics?: BnStatistics;
   /** the prefix of the per-epoch streams */
   stream: Stream;
   /** confusion matrices of train and test: none (default), the last saved epoch, or every one */
