@@ -144,7 +144,7 @@ export function describeBgd(run: BgdRun, data: DataSettings, k: number): string 
       `${bgd.averageEvery === 1 ? 'Epoch by epoch' : `Every ${bgd.averageEvery} epochs of a branch (and at its last)`}, the average of a branch's model and the main trajectory's model ` +
         `of the same epoch is evaluated on all ${train} training images${bgd.averageEvery === 1 ? '' : ' (the paper: every epoch)'}.`,
     `Every model here, averages included, is evaluated with batch norm normalizing by the statistics of all ${train} training images, ` +
-      `the same statistics its BGD steps use: its training loss is exactly the loss BGD descends, and the test images are normalized ` +
+      `the statistics every BGD step uses: a trajectory's training loss is exactly the loss BGD descends, and the test images are normalized ` +
       `with the same statistics. (The other experiments, the SGD models that the BGD-SGD comparison uses among them, normalize by the statistics of a fixed set of ${net.bnCalibration} calibration images instead.)`,
   ].join('\n\n');
 }
