@@ -7,10 +7,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readRunManifestFile, type RunManifest } from '../../pipeline/runs.ts';
+import { resultPath } from '../../pipeline/workers/slurm/array.ts';
 import { runSmokePipeline, smokeRun, type SmokeRun } from '../setup/smoke-run.ts';
 
 const CLUSTER = process.env.LANDSCAPE_SLURM_CLUSTER === '1';
@@ -67,25 +68,44 @@ describe.skipIf(!CLUSTER)('the smoke profile with --executor slurm on a one-node
 /**
  * Finds a running array task whose log shows it between two epochs of a trajectory of several
  * (epoch k of n done, 0 < k < n), cancels it with scancel, and returns its id once Slurm reports it
- * cancelled.
+ * cancelled. The task is suspended first and its files read again: a fast task may otherwise finish
+ * its job between the look and the cancel (the executor then rightly takes its result). One that
+ * has a result or no longer shows 0 < k < n is resumed and let go.
  */
 async function cancelOneMidEpoch(exited: Promise<unknown>): Promise<string> {
   let over = false;
   const end = (): void => void (over = true);
   exited.then(end, end);
+  const state = (id: string): string => /JobState=(\w+)/.exec(execFileSync('scontrol', ['-o', 'show', 'job', id]).toString())?.[1] ?? '';
+  const until = async (id: string, wanted: string): Promise<boolean> => {
+    for (let i = 0; i < 50; i++) {
+      if (state(id) === wanted) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  };
+  const midEpoch = async (log: string): Promise<boolean> => {
+    const progress = [...(await readFile(log, 'utf8')).matchAll(/: (\d+)\/(\d+) epoch/g)].pop();
+    return !!progress && Number(progress[1]) >= 1 && Number(progress[1]) < Number(progress[2]);
+  };
   while (!over) {
     const { stdout } = await sh('squeue', ['-h', '-t', 'RUNNING', '-o', '%i']);
     for (const id of stdout.split('\n').map((l) => l.trim()).filter((l) => l.includes('_'))) {
-      const show = execFileSync('scontrol', ['-o', 'show', 'job', id]).toString();
-      const log = /StdOut=(\S+)/.exec(show)?.[1];
-      if (!log || !existsSync(log)) continue;
-      const progress = [...(await readFile(log, 'utf8')).matchAll(/: (\d+)\/(\d+) epoch/g)].pop();
-      if (!progress || Number(progress[1]) < 1 || Number(progress[1]) >= Number(progress[2])) continue;
-      execFileSync('scancel', [id]);
-      for (let i = 0; i < 50; i++) {
-        if (/JobState=CANCELLED/.test(execFileSync('scontrol', ['-o', 'show', 'job', id]).toString())) return id;
-        await new Promise((r) => setTimeout(r, 100));
+      const log = /StdOut=(\S+)/.exec(execFileSync('scontrol', ['-o', 'show', 'job', id]).toString())?.[1];
+      if (!log || !existsSync(log) || !(await midEpoch(log))) continue;
+      try {
+        execFileSync('scontrol', ['suspend', id], { stdio: 'ignore' });
+      } catch {
+        continue; // it ended meanwhile
       }
+      if (!(await until(id, 'SUSPENDED'))) continue;
+      const finished = existsSync(resultPath(dirname(log), Number(id.split('_')[1])));
+      if (finished || !(await midEpoch(log))) {
+        execFileSync('scontrol', ['resume', id]);
+        continue;
+      }
+      execFileSync('scancel', [id]);
+      if (await until(id, 'CANCELLED')) return id;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
