@@ -68,9 +68,9 @@ describe.skipIf(!CLUSTER)('the smoke profile with --executor slurm on a one-node
 /**
  * Finds a running array task whose log shows it between two epochs of a trajectory of several
  * (epoch k of n done, 0 < k < n), cancels it with scancel, and returns its id once Slurm reports it
- * cancelled. The task is suspended first and its files read again: a fast task may otherwise finish
- * its job between the look and the cancel (the executor then rightly takes its result). One that
- * has a result or no longer shows 0 < k < n is resumed and let go.
+ * cancelled. The task is suspended while its files are read again, then resumed and cancelled at
+ * once: a fast task could otherwise finish its job between the look and the cancel (the executor
+ * then rightly takes its result). One that has a result or no longer shows 0 < k < n is let go.
  */
 async function cancelOneMidEpoch(exited: Promise<unknown>): Promise<string> {
   let over = false;
@@ -100,10 +100,10 @@ async function cancelOneMidEpoch(exited: Promise<unknown>): Promise<string> {
       }
       if (!(await until(id, 'SUSPENDED'))) continue;
       const finished = existsSync(resultPath(dirname(log), Number(id.split('_')[1])));
-      if (finished || !(await midEpoch(log))) {
-        execFileSync('scontrol', ['resume', id]);
-        continue;
-      }
+      const stillMid = !finished && (await midEpoch(log));
+      // resumed before the cancel: a task cancelled while suspended was once left hanging
+      execFileSync('scontrol', ['resume', id]);
+      if (!stillMid) continue;
       execFileSync('scancel', [id]);
       if (await until(id, 'CANCELLED')) return id;
     }
