@@ -21,17 +21,23 @@ function leadingAxes(x: tf.Tensor): number[] {
   return Array.from({ length: x.rank - 1 }, (_, i) => i);
 }
 
+/** Whether the fused kernels serve z (else the composed tfjs ops). */
+function fused(z: tf.Tensor): boolean {
+  return z.dtype === 'float32' && z.rank >= 2 && hasKernel(BN_RELU) && hasKernel(BN_RELU_GRAD);
+}
+
+/** The composed ops, with the statistics they normalized with (call inside a tidy). */
+function composed<T extends tf.Tensor>(z: T, epsilon: number): { y: T; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const { mean, variance } = tf.moments(z, leadingAxes(z));
+  return { y: tf.relu(tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, epsilon)))) as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
 /**
  * relu((z - mean) / sqrt(variance + epsilon)) with the mean and (biased) variance of this
  * batch, per channel; differentiable (through the statistics too).
  */
 export function batchNormRelu<T extends tf.Tensor>(z: T, epsilon: number): T {
-  if (z.dtype !== 'float32' || z.rank < 2 || !hasKernel(BN_RELU) || !hasKernel(BN_RELU_GRAD)) {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(z, leadingAxes(z));
-      return tf.relu(tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, epsilon))));
-    }) as T;
-  }
+  if (!fused(z)) return tf.tidy(() => composed(z, epsilon).y);
   const [y, mean, rstd] = tf.engine().runKernel(BN_RELU, { x: z }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   // the gradient keeps its own references to the statistics it needs
   mean!.dispose();
@@ -46,10 +52,9 @@ export function batchNormRelu<T extends tf.Tensor>(z: T, epsilon: number): T {
  * these statistics turns them back into the same scale.
  */
 export function batchNormReluWithStats<T extends tf.Tensor>(z: T, epsilon: number): { y: T; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  if (z.dtype !== 'float32' || z.rank < 2 || !hasKernel(BN_RELU) || !hasKernel(BN_RELU_GRAD)) {
-    const { mean, variance } = tf.moments(z, leadingAxes(z));
-    const y = tf.relu(tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, epsilon)))) as T;
-    return { y, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+  if (!fused(z)) {
+    const { y, mean, variance } = composed(z, epsilon);
+    return { y, mean: tf.keep(mean), variance: tf.keep(variance) };
   }
   const [y, mean, rstd] = tf.engine().runKernel(BN_RELU, { x: z }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   const variance = tf.keep(tf.tidy(() => tf.sub(tf.reciprocal(tf.square(rstd!)), epsilon))) as tf.Tensor1D;
